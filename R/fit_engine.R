@@ -1,0 +1,51 @@
+# Stage 3: hands the model matrices to the C++ engine once and gets the fit back.
+
+#' Fit the matrices of a linear mixed model in the C++ engine
+#'
+#' The whole optimisation of the profiled REML criterion or ML deviance runs
+#' in C++: the matrices cross once, theta never comes back to R.
+#'
+#' @param mats The output of `build_lmm_matrices()`.
+#' @param REML Fit by REML (`TRUE`) or maximum likelihood.
+#' @param control An [lmm_control()] list.
+#' @param start Optional starting theta (lme4's parametrisation), or a list
+#'   with element `theta`.
+#' @return The engine's result: theta, beta, u, b, sigma, objective, pieces,
+#'   vcov_unscaled, condvar, gradient and the optimizer's report.
+#' @noRd
+fit_lmm_engine <- function(mats, REML, control, start = NULL) {
+  terms <- mats$re$terms
+  start <- engine_start(start, mats$re$theta_start)
+  .lmmkit_fit(engine_X(mats$X), mats$y, mats$weights, mats$offset, mats$re$Zt,
+              vapply(terms, `[[`, integer(1), "ncol"),
+              vapply(terms, `[[`, integer(1), "nlevels"),
+              isTRUE(REML), unclass(control), start)
+}
+
+#' Evaluate the engine's objective at one or more values of theta
+#'
+#' @param thetas A matrix with one theta per column (or one theta vector).
+#' @noRd
+engine_objective <- function(mats, REML, control, thetas) {
+  terms <- mats$re$terms
+  .lmmkit_objective(engine_X(mats$X), mats$y, mats$weights, mats$offset, mats$re$Zt,
+                    vapply(terms, `[[`, integer(1), "ncol"),
+                    vapply(terms, `[[`, integer(1), "nlevels"),
+                    isTRUE(REML), unclass(control), as.matrix(thetas))
+}
+
+engine_X <- function(X) {
+  X <- unname(as.matrix(X))
+  storage.mode(X) <- "double"
+  X
+}
+
+engine_start <- function(start, default) {
+  if (is.null(start)) return(as.numeric(default))
+  if (is.list(start)) start <- start$theta
+  if (!is.numeric(start) || length(start) != length(default) || anyNA(start)) {
+    stop(sprintf("start must be a numeric theta of length %d (one value per covariance parameter).",
+                 length(default)), call. = FALSE)
+  }
+  as.numeric(start)
+}

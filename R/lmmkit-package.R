@@ -1,0 +1,9 @@
+#' @keywords internal
+"_PACKAGE"
+
+## usethis namespace: start
+#' @useDynLib lmmkit, .registration = TRUE
+#' @importFrom Rcpp sourceCpp
+#' @importFrom nloptr nloptr
+## usethis namespace: end
+NULL

@@ -1,0 +1,138 @@
+// Weighted cross products of [Z X y], formed once per model and split into the blocks of the factor.
+#ifndef LMMKIT_CROSS_PRODUCTS_H
+#define LMMKIT_CROSS_PRODUCTS_H
+
+#include "model_data.h"
+
+#include <cmath>
+
+namespace lmmkit {
+
+// Blocks of A = [Z X y]' W [Z X y] (y net of the offset). Z's columns split into the first
+// term (block 1, block-diagonal when every observation falls in one of its levels) and the rest.
+struct CrossProducts {
+  int n = 0;                 // observations
+  int p = 0;                 // fixed effects
+  int q1 = 0;                // columns in block 1 (0 when block 1 is not used)
+  int q2 = 0;                // remaining random-effect columns
+  int first_ncol = 0;        // p_1, columns per level of block 1
+  double sum_log_weights = 0;
+  Matrix A11;                // p_1 x q1: level l's p_1 x p_1 block in columns [l p_1, (l+1) p_1)
+  SparseMatrix A21;          // q2 x q1
+  SparseMatrix A22;          // q2 x q2, both triangles stored
+  Matrix AXZ1;               // (p + 1) x q1: [X y]' W Z_1
+  Matrix AXZ2;               // (p + 1) x q2
+  Matrix AXX;                // (p + 1) x (p + 1): [X y]' W [X y]
+};
+
+namespace detail {
+
+// The stored entries of one observation, grouped into complete level blocks of each term.
+struct LevelBlock {
+  int row0;    // first row of the block in Zt
+  int ncol;    // p_k
+  int term;
+  Vector z;    // the p_k design values (zero where Zt stores nothing)
+};
+
+inline std::vector<int> term_of_row(const std::vector<TermSpec>& terms) {
+  std::vector<int> owner;
+  for (int k = 0; k < static_cast<int>(terms.size()); ++k) owner.insert(owner.end(), terms[k].width(), k);
+  return owner;
+}
+
+inline std::vector<int> term_starts(const std::vector<TermSpec>& terms) {
+  std::vector<int> starts;
+  int offset = 0;
+  for (const TermSpec& t : terms) {
+    starts.push_back(offset);
+    offset += t.width();
+  }
+  return starts;
+}
+
+inline std::vector<LevelBlock> observation_blocks(const SparseColumnsView& Zt, int obs,
+                                                  const std::vector<TermSpec>& terms,
+                                                  const std::vector<int>& owner,
+                                                  const std::vector<int>& starts) {
+  std::vector<LevelBlock> blocks;
+  for (int e = Zt.outer[obs]; e < Zt.outer[obs + 1]; ++e) {
+    const int row = Zt.inner[e];
+    const int k = owner[row];
+    const int p = terms[k].ncol;
+    const int row0 = starts[k] + ((row - starts[k]) / p) * p;
+    if (blocks.empty() || blocks.back().row0 != row0) blocks.push_back({row0, p, k, Vector::Zero(p)});
+    blocks.back().z[row - row0] = Zt.values[e];
+  }
+  return blocks;
+}
+
+// Block 1 can be held block-diagonally when no observation touches two of its levels.
+inline bool first_term_is_block_diagonal(const ModelData& data, const std::vector<int>& owner,
+                                         const std::vector<int>& starts) {
+  for (int i = 0; i < data.n_obs(); ++i) {
+    const auto blocks = observation_blocks(data.Zt, i, data.terms, owner, starts);
+    int in_first = 0;
+    for (const LevelBlock& b : blocks) in_first += (b.term == 0);
+    if (in_first > 1) return false;
+  }
+  return true;
+}
+
+}  // namespace detail
+
+inline CrossProducts form_cross_products(const ModelData& data, bool use_block_diagonal) {
+  data.validate();
+  const std::vector<int> owner = detail::term_of_row(data.terms);
+  const std::vector<int> starts = detail::term_starts(data.terms);
+  CrossProducts cp;
+  cp.n = data.n_obs();
+  cp.p = data.n_fixed();
+  const bool split = use_block_diagonal && detail::first_term_is_block_diagonal(data, owner, starts);
+  cp.q1 = split ? data.terms[0].width() : 0;
+  cp.q2 = data.n_random() - cp.q1;
+  cp.first_ncol = split ? data.terms[0].ncol : 0;
+  cp.A11 = Matrix::Zero(cp.first_ncol, cp.q1);
+  cp.AXZ1 = Matrix::Zero(cp.p + 1, cp.q1);
+  cp.AXZ2 = Matrix::Zero(cp.p + 1, cp.q2);
+
+  Matrix Xy(cp.n, cp.p + 1);
+  Xy.leftCols(cp.p) = data.X;
+  Xy.col(cp.p) = data.y - data.offset;
+  std::vector<Eigen::Triplet<double>> t21, t22;
+  for (int i = 0; i < cp.n; ++i) {
+    const double w = data.weights[i];
+    cp.sum_log_weights += std::log(w);
+    const auto blocks = detail::observation_blocks(data.Zt, i, data.terms, owner, starts);
+    for (const auto& a : blocks) {
+      const bool a_first = a.row0 < cp.q1;
+      Matrix& axz = a_first ? cp.AXZ1 : cp.AXZ2;
+      const int a0 = a_first ? a.row0 : a.row0 - cp.q1;
+      for (int r = 0; r < a.ncol; ++r) axz.col(a0 + r) += (w * a.z[r]) * Xy.row(i).transpose();
+      for (const auto& b : blocks) {
+        const bool b_first = b.row0 < cp.q1;
+        if (a_first && b_first) {
+          cp.A11.middleCols(a.row0, a.ncol) += w * a.z * b.z.transpose();
+        } else if (!a_first) {
+          auto& target = b_first ? t21 : t22;
+          const int b0 = b_first ? b.row0 : b.row0 - cp.q1;
+          for (int r = 0; r < a.ncol; ++r) {
+            for (int c = 0; c < b.ncol; ++c) target.emplace_back(a0 + r, b0 + c, w * a.z[r] * b.z[c]);
+          }
+        }
+      }
+    }
+  }
+  cp.A21.resize(cp.q2, cp.q1);
+  cp.A21.setFromTriplets(t21.begin(), t21.end());
+  cp.A22.resize(cp.q2, cp.q2);
+  cp.A22.setFromTriplets(t22.begin(), t22.end());
+  const Vector sqrt_w = data.weights.array().sqrt();
+  const Matrix Xy_w = sqrt_w.asDiagonal() * Xy;
+  cp.AXX = Xy_w.transpose() * Xy_w;
+  return cp;
+}
+
+}  // namespace lmmkit
+
+#endif

@@ -1,0 +1,7 @@
+// The lmmkit engine: include this one header to fit linear mixed models by penalized least squares.
+#ifndef LMMKIT_LMMKIT_H
+#define LMMKIT_LMMKIT_H
+
+#include "fit.h"
+
+#endif

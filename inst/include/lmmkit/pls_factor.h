@@ -1,0 +1,115 @@
+// Blocked Cholesky factor of the penalized least-squares system, updated for each theta.
+#ifndef LMMKIT_PLS_FACTOR_H
+#define LMMKIT_PLS_FACTOR_H
+
+#include "block_diagonal_factor.h"
+#include "cross_products.h"
+#include "relative_covariance.h"
+#include "rest_factor.h"
+
+namespace lmmkit {
+
+// The pieces of the profiled objective read off the factor.
+struct ObjectivePieces {
+  double ldL2 = 0;   // log |L_Z|^2
+  double ldRX2 = 0;  // log |R_X|^2
+  double pwrss = 0;  // penalized weighted residual sum of squares r^2
+};
+
+// Factor of [Lambda'Z'WZ Lambda + I, Lambda'Z'WX, ...; X'WZ Lambda, X'WX, ...; y'..., y'Wy] in
+// blocks: L11 (first term, block-diagonal), L21 and L22 (the other terms), and the last
+// (p + 1) rows [L31 L32 L33] for [X y]. Only q- and p-sized quantities are touched.
+class PlsFactor {
+ public:
+  PlsFactor(const CrossProducts& cp, const RelativeCovariance& cov, bool dense_rest)
+      : cp_(cp), cov_(cov), L22_(make_rest_factor(dense_rest)) {}
+
+  void update(const Vector& theta) {
+    const int first_rest = cp_.q1 > 0 ? 1 : 0;
+    const SparseMatrix lambda2 = cov_.lambda(theta, first_rest);
+    SparseMatrix carry1(0, 0);
+    if (cp_.q1 > 0) {
+      L11_.factor(cp_.A11, cov_.template_factor(theta, 0));
+      carry1 = L11_.carry();
+    }
+    const SparseMatrix lambda2t = lambda2.transpose();
+    L21_ = lambda2t * cp_.A21 * carry1;
+    L21_.makeCompressed();
+    if (cp_.q2 > 0) L22_->factor(SparseMatrix(lambda2t * cp_.A22 * lambda2), L21_);
+    L31_ = cp_.q1 > 0 ? L11_.carry_right(cp_.AXZ1) : Matrix(cp_.p + 1, 0);
+    Matrix rhs32 = cp_.AXZ2 * lambda2;
+    if (cp_.q1 > 0 && cp_.q2 > 0) rhs32 -= L31_ * L21_.transpose();
+    Matrix L32t = rhs32.transpose();
+    if (cp_.q2 > 0) L22_->solve_in_place(L32t);
+    L32_ = L32t.transpose();
+    factor_fixed_block();
+  }
+
+  ObjectivePieces pieces() const {
+    ObjectivePieces out;
+    out.ldL2 = (cp_.q1 > 0 ? L11_.log_det() : 0.0) + (cp_.q2 > 0 ? L22_->log_det() : 0.0);
+    const int p = cp_.p;
+    out.ldRX2 = 2.0 * L33_.diagonal().head(p).array().log().sum();
+    out.pwrss = L33_(p, p) * L33_(p, p);
+    return out;
+  }
+
+  // Fixed effects: R_X' beta = the last row of L33 (its first p entries).
+  Vector beta() const {
+    const int p = cp_.p;
+    Vector b = L33_.row(p).head(p).transpose();
+    L33_.topLeftCorner(p, p).triangularView<Eigen::Lower>().transpose().solveInPlace(b);
+    return b;
+  }
+
+  // Spherical random effects u for given beta, by back substitution through L_Z'.
+  Vector spherical_modes(const Vector& beta) const {
+    const int p = cp_.p;
+    Vector c1 = L31_.row(p).transpose() - L31_.topRows(p).transpose() * beta;
+    Vector c2 = L32_.row(p).transpose() - L32_.topRows(p).transpose() * beta;
+    if (cp_.q2 > 0) L22_->solve_transpose_in_place(c2);
+    if (cp_.q1 > 0) {
+      if (cp_.q2 > 0) c1 -= L21_.transpose() * c2;
+      L11_.solve_transpose_in_place(c1);
+    }
+    Vector u(cp_.q1 + cp_.q2);
+    u << c1, c2;
+    return u;
+  }
+
+  // (R_X' R_X)^{-1}: the covariance of beta divided by sigma^2.
+  Matrix vcov_unscaled() const {
+    const int p = cp_.p;
+    Matrix inv = Matrix::Identity(p, p);
+    L33_.topLeftCorner(p, p).triangularView<Eigen::Lower>().solveInPlace(inv);
+    return inv.transpose() * inv;
+  }
+
+  const CrossProducts& cross_products() const { return cp_; }
+  const BlockDiagonalFactor& L11() const { return L11_; }
+  const SparseMatrix& L21() const { return L21_; }
+  const RestFactor& L22() const { return *L22_; }
+
+ private:
+  void factor_fixed_block() {
+    Matrix S = cp_.AXX;
+    if (cp_.q1 > 0) S.noalias() -= L31_ * L31_.transpose();
+    if (cp_.q2 > 0) S.noalias() -= L32_ * L32_.transpose();
+    Eigen::LLT<Matrix> llt(S);
+    if (llt.info() != Eigen::Success) {
+      throw std::runtime_error("fixed-effect block is not positive definite (is X rank deficient?)");
+    }
+    L33_ = llt.matrixL();
+  }
+
+  const CrossProducts& cp_;
+  const RelativeCovariance& cov_;
+  BlockDiagonalFactor L11_;
+  SparseMatrix L21_;
+  std::unique_ptr<RestFactor> L22_;
+  Matrix L31_, L32_, L33_;
+};
+
+}  // namespace lmmkit
+
+#endif

@@ -1,0 +1,100 @@
+// Rcpp glue: turns R objects into engine views, runs the engine, and is the one place C++ errors become R errors.
+#include <RcppEigen.h>
+#include <nloptrAPI.h>  // NLopt's C API through nloptr; must precede the engine
+#include <lmmkit/lmmkit.h>
+
+namespace {
+
+
+lmmkit::SparseColumnsView sparse_view(const Rcpp::S4& m) {
+  const Rcpp::IntegerVector dim = m.slot("Dim");
+  const Rcpp::IntegerVector p = m.slot("p");
+  const Rcpp::IntegerVector i = m.slot("i");
+  const Rcpp::NumericVector x = m.slot("x");
+  return {dim[0], dim[1], p.begin(), i.begin(), x.begin()};
+}
+
+std::vector<lmmkit::TermSpec> term_specs(const Rcpp::IntegerVector& ncol, const Rcpp::IntegerVector& nlevels) {
+  std::vector<lmmkit::TermSpec> terms;
+  for (R_xlen_t k = 0; k < ncol.size(); ++k) terms.push_back({ncol[k], nlevels[k]});
+  return terms;
+}
+
+lmmkit::FactorLayout parse_layout(const std::string& name) {
+  if (name == "auto") return lmmkit::FactorLayout::automatic;
+  if (name == "blocked") return lmmkit::FactorLayout::blocked;
+  if (name == "sparse") return lmmkit::FactorLayout::sparse;
+  throw std::invalid_argument("unknown factor layout '" + name + "'");
+}
+
+lmmkit::FitOptions fit_options(bool reml, const Rcpp::List& control, const Rcpp::NumericVector& start) {
+  lmmkit::FitOptions options;
+  options.reml = reml;
+  options.layout = parse_layout(Rcpp::as<std::string>(control["factor"]));
+  options.dense_limit = Rcpp::as<int>(control["dense_limit"]);
+  options.optimizer.ftol_abs = Rcpp::as<double>(control["ftol_abs"]);
+  options.optimizer.ftol_rel = Rcpp::as<double>(control["ftol_rel"]);
+  options.optimizer.xtol_abs = Rcpp::as<double>(control["xtol_abs"]);
+  options.optimizer.max_evaluations = Rcpp::as<int>(control["maxeval"]);
+  options.conditional_variances = Rcpp::as<bool>(control["condvar"]);
+  options.start = Rcpp::as<Eigen::VectorXd>(start);
+  return options;
+}
+
+Rcpp::List wrap_fit(const lmmkit::FitResult& fit) {
+  Rcpp::List condvar;
+  for (const auto& m : fit.condvar) condvar.push_back(Rcpp::wrap(m));
+  return Rcpp::List::create(
+      Rcpp::Named("theta") = fit.theta, Rcpp::Named("beta") = fit.beta, Rcpp::Named("u") = fit.u,
+      Rcpp::Named("b") = fit.b, Rcpp::Named("sigma") = fit.sigma, Rcpp::Named("objective") = fit.objective,
+      Rcpp::Named("pieces") = Rcpp::List::create(Rcpp::Named("ldL2") = fit.pieces.ldL2,
+                                                 Rcpp::Named("ldRX2") = fit.pieces.ldRX2,
+                                                 Rcpp::Named("pwrss") = fit.pieces.pwrss),
+      Rcpp::Named("vcov_unscaled") = fit.vcov_unscaled, Rcpp::Named("condvar") = condvar,
+      Rcpp::Named("gradient") = fit.gradient, Rcpp::Named("curvature") = fit.curvature,
+      Rcpp::Named("feval") = fit.optimizer.evaluations,
+      Rcpp::Named("status") = fit.optimizer.status, Rcpp::Named("message") = fit.optimizer.message,
+      Rcpp::Named("converged") = fit.optimizer.converged, Rcpp::Named("blocked") = fit.blocked,
+      Rcpp::Named("dense_rest") = fit.dense_rest);
+}
+
+// Every engine call goes through here, so that a C++ exception becomes an R error with a clear prefix.
+template <class Body>
+auto guarded(Body body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    throw Rcpp::exception((std::string("lmmkit engine: ") + e.what()).c_str(), false);
+  }
+}
+
+}  // namespace
+
+// [[Rcpp::export(.lmmkit_fit)]]
+Rcpp::List lmmkit_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+                      const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
+                      const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol,
+                      const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control,
+                      const Rcpp::NumericVector& start) {
+  return guarded([&] {
+    const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
+    return wrap_fit(lmmkit::fit_lmm(data, fit_options(reml, control, start)));
+  });
+}
+
+// [[Rcpp::export(.lmmkit_objective)]]
+Rcpp::NumericVector lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+                                     const Eigen::Map<Eigen::VectorXd> weights,
+                                     const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt,
+                                     const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels,
+                                     bool reml, const Rcpp::List& control, const Rcpp::NumericMatrix& thetas) {
+  return guarded([&] {
+    const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
+    lmmkit::PreparedModel model(data, fit_options(reml, control, Rcpp::NumericVector()));
+    Rcpp::NumericVector values(thetas.ncol());
+    for (int j = 0; j < thetas.ncol(); ++j) {
+      values[j] = model(Eigen::Map<const Eigen::VectorXd>(&thetas(0, j), thetas.nrow()));
+    }
+    return values;
+  });
+}
