@@ -66,7 +66,7 @@ check_numeric_arg <- function(x, arg, n) {
   invisible(x)
 }
 
-#' Prior weights: numeric, one per row, finite and non-negative
+#' Prior weights: numeric, one per row, finite and positive
 #' @noRd
 check_weights <- function(weights, n) {
   if (is.null(weights)) return(invisible(NULL))
@@ -81,6 +81,12 @@ check_weights <- function(weights, n) {
     stop("`weights` must be finite and non-negative: ",
          n_of(sum(bad), "weight is", "weights are"), " negative or infinite (",
          row_examples(bad, seq_along(weights)), ").", call. = FALSE)
+  }
+  if (any(weights == 0)) {
+    bad <- weights == 0
+    stop("`weights` must be positive: ", n_of(sum(bad), "weight is", "weights are"),
+         " zero (", row_examples(bad, seq_along(weights)), "); leave those rows out with `subset`.",
+         call. = FALSE)
   }
   invisible(weights)
 }

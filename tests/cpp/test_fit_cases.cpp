@@ -20,10 +20,14 @@ TEST(Fit, SingularFitEndsOnTheBoundary) {
 
 TEST(Fit, ConditionalVariancesMatchDenseInverse) {
   const Problem pr = simulate(100, {{12, 2}, {5, 1}}, 4, true);
-  for (auto layout : {lmmkit::FactorLayout::blocked, lmmkit::FactorLayout::sparse}) {
+  // Blocked with a dense rest, blocked with a sparse rest (dense_limit 0), and all sparse.
+  for (int config = 0; config < 3; ++config) {
     lmmkit::FitOptions options;
-    options.layout = layout;
+    options.layout = config == 2 ? lmmkit::FactorLayout::sparse : lmmkit::FactorLayout::automatic;
+    options.dense_limit = config == 1 ? 0 : 4000;
     const lmmkit::FitResult fit = lmmkit::fit_lmm(pr.data(), options);
+    EXPECT_EQ(fit.blocked, config != 2);
+    EXPECT_EQ(fit.dense_rest, config == 0);
     const lmmkit::RelativeCovariance cov(pr.terms);
     const Matrix lambda = Matrix(cov.lambda(fit.theta, 0));
     const Matrix Z = Matrix(pr.Zt.transpose());

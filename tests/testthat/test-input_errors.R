@@ -94,7 +94,7 @@ test_that("Inf or NaN in a predictor is named", {
                "variable 'log\\(x\\)' must be finite")
 })
 
-test_that("negative, infinite or NA weights are errors", {
+test_that("negative, zero, infinite or NA weights are errors", {
   d <- make_data()
   w <- rep(1, nrow(d))
   expect_error(build(y ~ x + (1 | g), d, weights = replace(w, 4, -1)),
@@ -105,6 +105,8 @@ test_that("negative, infinite or NA weights are errors", {
                "negative or infinite")
   expect_error(build(y ~ x + (1 | g), d, weights = as.character(w)),
                "`weights` must be a numeric vector, not character")
+  expect_error(build(y ~ x + (1 | g), d, weights = replace(w, c(2, 7), 0)),
+               "`weights` must be positive: 2 weights are zero \\(rows 2, 7\\)")
 })
 
 test_that("weights or offset of the wrong length give both lengths", {

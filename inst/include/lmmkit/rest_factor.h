@@ -27,6 +27,9 @@ class RestFactor {
     solve_in_place(E);
     return E;
   }
+
+  // The whole of L22^{-1}, when it is cheap to hold (a dense factor); empty otherwise.
+  virtual Matrix dense_inverse() const { return Matrix(); }
 };
 
 class DenseRestFactor : public RestFactor {
@@ -43,6 +46,11 @@ class DenseRestFactor : public RestFactor {
   void solve_in_place(Matrix& B) const override { llt_.matrixL().solveInPlace(B); }
   void solve_transpose_in_place(Vector& x) const override { llt_.matrixU().solveInPlace(x); }
   bool is_dense() const override { return true; }
+  Matrix dense_inverse() const override {
+    Matrix inv = Matrix::Identity(llt_.rows(), llt_.cols());
+    solve_in_place(inv);
+    return inv;
+  }
 
  private:
   // S <- S - L21 L21' on the lower triangle, one column of L21 at a time.
