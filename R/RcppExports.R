@@ -9,3 +9,7 @@
     .Call(`_lmmkit_lmmkit_objective`, X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, thetas)
 }
 
+.lmmkit_variance_derivatives <- function(X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, sigma) {
+    .Call(`_lmmkit_lmmkit_variance_derivatives`, X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, sigma)
+}
+

@@ -24,7 +24,8 @@ assemble_lmm <- function(mats, engine, call, REML, control) {
     condvar = condvar_arrays(engine$condvar, mats$re$terms),
     fitted = fitted, resid = stats::setNames(mats$y - fitted, names(fitted)),
     optinfo = optimizer_report(engine), control = control,
-    singular = any(theta[diagonal_theta(mats$re$terms)] < control$singular.tol)
+    singular = any(theta[diagonal_theta(mats$re$terms)] < control$singular.tol),
+    cache = new.env(parent = emptyenv())
   ), class = "lmm")
   fit$optinfo$warnings <- fit_problems(fit, scaled_gradient(engine$gradient, engine$curvature))
   report_fit_problems(fit)

@@ -28,6 +28,9 @@
 #' @param type For `residuals()`: `"response"` or `"pearson"`. For
 #'   `model.matrix()`: `"fixed"` or `"random"`.
 #' @param scaled For `residuals()`: divide by sigma?
+#' @param method For `vcov()`: `"default"` (sigma^2 (X'V^-1 X)^-1) or
+#'   `"Kenward-Roger"` (the adjusted covariance of Kenward and Roger 1997, as
+#'   `pbkrtest::vcovAdj()`; an ML fit is refitted with REML).
 #' @param tol For `isSingular()`: tolerance on the diagonal of theta.
 #' @param ... Ignored.
 #' @return See Details.
@@ -55,7 +58,13 @@ sigma.lmm <- function(object, ...) object$sigma
 #' @rdname lmm-extractors
 #' @importFrom stats vcov
 #' @export
-vcov.lmm <- function(object, ...) {
+vcov.lmm <- function(object, method = c("default", "Kenward-Roger"), ...) {
+  method <- match.arg(method)
+  if (method == "Kenward-Roger") {
+    v <- kr_adjusted_vcov(variance_derivatives(as_reml_fit(object)))
+    attr(v, "W") <- NULL
+    return(v)
+  }
   v <- object$sigma^2 * unname(as.matrix(object$vcov_unscaled))
   dimnames(v) <- list(names(object$beta), names(object$beta))
   v

@@ -8,11 +8,15 @@
 #' the intraclass correlations and notes on singular fits and convergence.
 #'
 #' @param object An [`lmm`][lmm] object.
-#' @param ... Reserved for future arguments (such as a denominator
-#'   degrees-of-freedom method); currently ignored.
+#' @param ddf Denominator degrees of freedom for the t tests of the fixed
+#'   effects: `"Satterthwaite"` (default, as lmerTest), `"Kenward-Roger"` (as
+#'   pbkrtest: the standard errors are the adjusted ones; an ML fit is refitted
+#'   with REML, with a message) or `"none"` (t values only, as lme4).
+#' @param ... Ignored.
 #' @return An object of class `"summary.lmm"`, a list with (among others)
-#'   `coefficients` (matrix with columns `Estimate`, `Std. Error`,
-#'   `t value`), `vcov`, `varcor` (see [VarCorr.lmm()]), `sigma`, `logLik`,
+#'   `coefficients` (matrix with columns `Estimate`, `Std. Error`, `df`,
+#'   `t value`, `Pr(>|t|)`; without `df` and `Pr(>|t|)` for `ddf = "none"`),
+#'   `ddf`, `vcov`, `varcor` (see [VarCorr.lmm()]), `sigma`, `logLik`,
 #'   `AICtab`, `ngrps`, `residuals` (scaled Pearson residuals), `icc` (see
 #'   [icc.lmm()]), `singular` and `optinfo`.
 #' @seealso [print.summary.lmm()]
@@ -21,7 +25,8 @@
 #' summary(fit)
 #' coef(summary(fit))
 #' @export
-summary.lmm <- function(object, ...) {
+summary.lmm <- function(object, ddf = "Satterthwaite", ...) {
+  ddf <- match_ddf(ddf)
   vc <- vcov.lmm(object)
   ll <- logLik.lmm(object)
   structure(list(
@@ -29,7 +34,7 @@ summary.lmm <- function(object, ...) {
     REML = object$REML, logLik = ll, AICtab = lmm_aic_table(object, ll),
     residuals = residuals.lmm(object, type = "pearson", scaled = TRUE),
     varcor = VarCorr.lmm(object), sigma = object$sigma, ngrps = ngrps.lmm(object),
-    nobs = nobs.lmm(object), coefficients = fixef_table(object$beta, vc), vcov = vc,
+    nobs = nobs.lmm(object), coefficients = coefficient_table(object, ddf), ddf = ddf, vcov = vc,
     icc = icc.lmm(object), singular = isSingular.lmm(object), optinfo = object$optinfo
   ), class = "summary.lmm")
 }
@@ -39,6 +44,26 @@ summary.lmm <- function(object, ...) {
 #' Kept separate so that degrees of freedom and p values can be appended by
 #' a later `ddf` option of summary().
 #' @noRd
+# The fixed-effects table with df and p values by the chosen method.
+coefficient_table <- function(object, ddf) {
+  if (ddf == "none") return(fixef_table(object$beta, vcov.lmm(object)))
+  fit <- if (ddf == "Kenward-Roger") as_reml_fit(object) else object
+  d <- variance_derivatives(fit)
+  adjusted <- if (ddf == "Kenward-Roger") kr_adjusted_vcov(d)
+  rows <- lapply(seq_along(fit$beta), function(j) {
+    l <- as.numeric(seq_along(fit$beta) == j)
+    if (is.null(adjusted)) satterthwaite_1d(fit, d, l) else kr_1d(fit, d, adjusted, l)
+  })
+  est <- vapply(rows, `[[`, numeric(1), "estimate")
+  se <- vapply(rows, `[[`, numeric(1), "se")
+  df <- vapply(rows, `[[`, numeric(1), "df")
+  t <- est / se
+  out <- cbind(Estimate = est, `Std. Error` = se, df = df, `t value` = t,
+               `Pr(>|t|)` = 2 * stats::pt(abs(t), df, lower.tail = FALSE))
+  rownames(out) <- names(fit$beta)
+  out
+}
+
 fixef_table <- function(beta, vc) {
   se <- sqrt(diag(vc))
   cbind(Estimate = beta, `Std. Error` = se, `t value` = beta / se)

@@ -51,10 +51,32 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// lmmkit_variance_derivatives
+Rcpp::List lmmkit_variance_derivatives(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta, double sigma);
+RcppExport SEXP _lmmkit_lmmkit_variance_derivatives(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP ZtSEXP, SEXP term_ncolSEXP, SEXP term_nlevelsSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetaSEXP, SEXP sigmaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::S4& >::type Zt(ZtSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_ncol(term_ncolSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_nlevels(term_nlevelsSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List& >::type control(controlSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< double >::type sigma(sigmaSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_variance_derivatives(X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, sigma));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 10},
     {"_lmmkit_lmmkit_objective", (DL_FUNC) &_lmmkit_lmmkit_objective, 10},
+    {"_lmmkit_lmmkit_variance_derivatives", (DL_FUNC) &_lmmkit_lmmkit_variance_derivatives, 11},
     {NULL, NULL, 0}
 };
 

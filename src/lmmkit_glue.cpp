@@ -2,6 +2,7 @@
 #include <RcppEigen.h>
 #include <nloptrAPI.h>  // NLopt's C API through nloptr; must precede the engine
 #include <lmmkit/lmmkit.h>
+#include <lmmkit/variance_derivatives.h>
 
 namespace {
 
@@ -96,5 +97,31 @@ Rcpp::NumericVector lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const 
       values[j] = model(Eigen::Map<const Eigen::VectorXd>(&thetas(0, j), thetas.nrow()));
     }
     return values;
+  });
+}
+
+// [[Rcpp::export(.lmmkit_variance_derivatives)]]
+Rcpp::List lmmkit_variance_derivatives(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+                                       const Eigen::Map<Eigen::VectorXd> weights,
+                                       const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt,
+                                       const Rcpp::IntegerVector& term_ncol,
+                                       const Rcpp::IntegerVector& term_nlevels, bool reml,
+                                       const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta,
+                                       double sigma) {
+  return guarded([&] {
+    const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
+    lmmkit::PreparedModel model(data, fit_options(reml, control, Rcpp::NumericVector()));
+    model(theta);
+    const auto d = lmmkit::variance_derivatives(model.factor(), model.covariance(), theta, sigma, reml);
+    Rcpp::List P, Q;
+    for (size_t i = 0; i < d.P.size(); ++i) {
+      P.push_back(Rcpp::wrap(d.P[i]));
+      Rcpp::List row;
+      for (const auto& Qij : d.Q[i]) row.push_back(Rcpp::wrap(Qij));
+      Q.push_back(row);
+    }
+    return Rcpp::List::create(Rcpp::Named("phi") = d.phi, Rcpp::Named("C") = d.C, Rcpp::Named("P") = P,
+                              Rcpp::Named("Q") = Q, Rcpp::Named("expected") = d.expected,
+                              Rcpp::Named("hessian") = d.hessian);
   });
 }

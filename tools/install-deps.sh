@@ -14,13 +14,13 @@ APT_PKGS=(
   r-cran-rcpp r-cran-rcppeigen r-cran-nloptr r-cran-matrix r-cran-nlme
   r-cran-testthat r-cran-roxygen2 r-cran-knitr r-cran-rmarkdown
   r-cran-lme4 r-cran-lmertest r-cran-pbkrtest r-cran-mlmrev
-  r-cran-future r-cran-progressr r-cran-minqa
+  r-cran-future r-cran-future.apply r-cran-progressr r-cran-minqa
   pandoc qpdf libnlopt-dev libeigen3-dev libgtest-dev cmake g++ pkg-config
 )
 # R packages that must load (Imports, LinkingTo, Suggests, test/vignette tools).
 R_PKGS=(
   Rcpp RcppEigen nloptr Matrix nlme testthat roxygen2 knitr rmarkdown
-  lme4 lmerTest pbkrtest mlmRev future progressr minqa
+  lme4 lmerTest pbkrtest mlmRev future future.apply progressr minqa
 )
 
 say() { printf '[install-deps] %s\n' "$*"; }

@@ -145,11 +145,13 @@ test_that("ranef combines terms sharing a grouping factor", {
 test_that("summary agrees with lme4 and prints lme4's layout", {
   skip_if_not_installed("lme4")
   m <- fit_both(reference_specs()$slopes)
-  s <- summary(m$ours)
+  s <- summary(m$ours, ddf = "none")
   sg <- summary(m$ref)
   expect_s3_class(s, "summary.lmm")
   expect_equal(s$coefficients, sg$coefficients, tolerance = tol)
   expect_identical(colnames(coef(s)), c("Estimate", "Std. Error", "t value"))
+  expect_identical(colnames(coef(summary(m$ours))),
+                   c("Estimate", "Std. Error", "df", "t value", "Pr(>|t|)"))
   expect_equal(s$sigma, sg$sigma, tolerance = tol)
   expect_equal(c(s$logLik), c(sg$logLik), tolerance = tol)
   expect_s3_class(s$varcor, "VarCorr.lmm")

@@ -1,0 +1,15 @@
+# Satterthwaite on a singular fit: the variance on its boundary is held fixed, as lmerTest does.
+
+test_that("a variance estimated as zero is held fixed and gives lmerTest's df without a warning", {
+  skip_if_not_installed("lme4")
+  data("Dyestuff2", package = "lme4", envir = environment())
+  fit <- suppressMessages(lmm(Yield ~ 1 + (1 | Batch), Dyestuff2))
+  expect_true(isSingular(fit))
+  expect_silent(tab <- coef(summary(fit)))
+  # With the batch variance fixed at zero the model is a simple regression: df = n - 1.
+  expect_equal(unname(tab[, "df"]), 29, tolerance = 1e-8)
+  expect_equal(unname(tab[, "Std. Error"]), sd(Dyestuff2$Yield) / sqrt(30), tolerance = 1e-6)
+  skip_if_not_installed("lmerTest")
+  ref <- suppressMessages(coef(summary(lmerTest::lmer(Yield ~ 1 + (1 | Batch), Dyestuff2))))
+  expect_equal(unname(tab[, "df"]), unname(ref[, "df"]), tolerance = 1e-6)
+})
