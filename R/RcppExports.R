@@ -13,3 +13,7 @@
     .Call(`_lmmkit_lmmkit_variance_derivatives`, X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, sigma)
 }
 
+.lmmkit_prediction_variances <- function(X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, X_new, Zt_new) {
+    .Call(`_lmmkit_lmmkit_prediction_variances`, X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, X_new, Zt_new)
+}
+

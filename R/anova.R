@@ -41,7 +41,7 @@ anova.lmm <- function(object, ..., type = 3, ddf = "Satterthwaite", refit = TRUE
   method <- switch(ddf, Satterthwaite = "Satterthwaite's method",
                    `Kenward-Roger` = "Kenward-Roger's method", none = "no df correction (Wald)")
   structure(table, heading = sprintf("Type %s Analysis of Variance Table with %s",
-                                     as.character(as.roman(type)), method),
+                                     as.character(utils::as.roman(type)), method),
             class = c("anova", "data.frame"))
 }
 

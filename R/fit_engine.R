@@ -25,6 +25,9 @@ fit_lmm_engine <- function(mats, REML, control, start = NULL) {
 #' Evaluate the engine's objective at one or more values of theta
 #'
 #' @param thetas A matrix with one theta per column (or one theta vector).
+#' @return A matrix with one column per theta and rows `objective` (profiled
+#'   REML criterion or ML deviance), `ldL2`, `ldRX2` and `pwrss`, from which
+#'   the deviance at any sigma follows.
 #' @noRd
 engine_objective <- function(mats, REML, control, thetas) {
   terms <- mats$re$terms

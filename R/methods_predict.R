@@ -28,9 +28,15 @@
 #'   grouping factor and column name.
 #' @param allow.new.levels Allow levels of grouping factors not present in
 #'   the fit?
+#' @param se.fit Return standard errors of the predictions?
+#' @param interval `"none"`, `"confidence"` or `"prediction"`; see
+#'   [prediction_intervals] for what the intervals cover.
+#' @param level Confidence level of the intervals.
 #' @param ... Ignored.
-#' @return A numeric vector of predictions named by the row names of
-#'   `newdata` (or of the model frame).
+#' @return Without `se.fit` or `interval`, a numeric vector of predictions
+#'   named by the row names of `newdata` (or of the model frame). With
+#'   `interval`, a matrix with columns `fit`, `lwr`, `upr`; with `se.fit`, a
+#'   list with `fit` (the vector or matrix) and `se.fit`, as [stats::predict.lm()].
 #' @examples
 #' fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
 #' head(predict(fit))
@@ -40,8 +46,15 @@
 #' @importFrom stats predict
 #' @export
 predict.lmm <- function(object, newdata = NULL, re.form = NULL,
-                        allow.new.levels = FALSE, ...) {
+                        allow.new.levels = FALSE, se.fit = FALSE,
+                        interval = c("none", "confidence", "prediction"), level = 0.95, ...) {
+  interval <- match.arg(interval)
   masks <- predict_column_masks(object, re.form)
+  if (isTRUE(se.fit) || interval != "none") {
+    fit <- predict.lmm(object, newdata, re.form, allow.new.levels)
+    return(predict_with_uncertainty(object, fit, newdata, masks, allow.new.levels, se.fit,
+                                    interval, level))
+  }
   if (is.null(newdata)) {
     eta <- drop(object$X %*% object$beta) + object$offset
     b <- object$b * unlist(lapply(seq_along(masks), function(k) {
@@ -112,15 +125,21 @@ bar_group_names <- function(expr) {
 #' Fixed part X beta + offset for new data
 #' @noRd
 predict_fixed <- function(object, newdata) {
+  design <- newdata_fixed_design(object, newdata)
+  eta <- drop(design$X %*% object$beta)
+  if (is.null(design$offset)) eta else eta + design$offset
+}
+
+#' Fixed-effect matrix (columns of the fit's X) and formula offset for new data
+#' @noRd
+newdata_fixed_design <- function(object, newdata) {
   tt <- stats::delete.response(attr(object$frame, "terms"))
   check_newdata_vars(all.vars(tt), newdata, "fixed effects")
   xlev <- stats::.getXlevels(tt, object$frame)
   check_new_factor_levels(xlev, newdata, environment(tt))
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = xlev)
   X <- stats::model.matrix(tt, mf, contrasts.arg = attr(object$X, "contrasts"))
-  eta <- drop(X[, colnames(object$X), drop = FALSE] %*% object$beta)
-  off <- stats::model.offset(mf)
-  if (is.null(off)) eta else eta + off
+  list(X = X[, colnames(object$X), drop = FALSE], offset = stats::model.offset(mf))
 }
 
 #' Error naming variables missing from newdata
@@ -155,22 +174,29 @@ check_new_factor_levels <- function(xlev, newdata, env) {
 predict_term <- function(object, term, newdata, mask, allow.new.levels) {
   g <- newdata_group_values(term$group, newdata, environment(object$formula))
   idx <- match(g, term$levels)
+  check_new_levels(term, g, idx, allow.new.levels)
+  M <- term_model_matrix(object, term, newdata)[, mask, drop = FALSE]
+  B <- term_ranef_matrix(object, term)[idx, mask, drop = FALSE]
+  B[is.na(idx), ] <- 0
+  rowSums(M * B)
+}
+
+#' Error naming new (or NA) levels of a grouping factor, unless they are allowed
+#' @noRd
+check_new_levels <- function(term, g, idx, allow.new.levels) {
+  if (allow.new.levels) return(invisible(NULL))
   new <- unique(g[is.na(idx) & !is.na(g)])
-  if (length(new) && !allow.new.levels) {
+  if (length(new)) {
     shown <- paste0("'", utils::head(new, 10L), "'", collapse = ", ")
     stop(sprintf(paste0("newdata has %d new level%s of grouping factor '%s': %s%s; ",
                         "use allow.new.levels = TRUE to predict them at the population level"),
                  length(new), if (length(new) > 1L) "s" else "", term$group, shown,
                  if (length(new) > 10L) ", ..." else ""), call. = FALSE)
   }
-  if (anyNA(g) && !allow.new.levels) {
+  if (anyNA(g)) {
     stop(sprintf("grouping factor '%s' is NA in newdata; use allow.new.levels = TRUE",
                  term$group), call. = FALSE)
   }
-  M <- term_model_matrix(object, term, newdata)[, mask, drop = FALSE]
-  B <- term_ranef_matrix(object, term)[idx, mask, drop = FALSE]
-  B[is.na(idx), ] <- 0
-  rowSums(M * B)
 }
 
 #' Values (as character) of a grouping factor such as "Subject" or

@@ -33,8 +33,8 @@ type1_error_simulation <- function(nsim = 500, clusters = 8, per_cluster = 5, sd
 }
 
 null_effect_p_values <- function(fit) {
-  sat <- coef(summary(fit, ddf = "Satterthwaite"))["x", "Pr(>|t|)"]
-  kr <- coef(summary(fit, ddf = "Kenward-Roger"))["x", "Pr(>|t|)"]
-  t_value <- coef(summary(fit, ddf = "none"))["x", "t value"]
+  sat <- stats::coef(summary(fit, ddf = "Satterthwaite"))["x", "Pr(>|t|)"]
+  kr <- stats::coef(summary(fit, ddf = "Kenward-Roger"))["x", "Pr(>|t|)"]
+  t_value <- stats::coef(summary(fit, ddf = "none"))["x", "t value"]
   c(Satterthwaite = sat, `Kenward-Roger` = kr, naive = 2 * stats::pnorm(-abs(t_value)))
 }

@@ -32,7 +32,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // lmmkit_objective
-Rcpp::NumericVector lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control, const Rcpp::NumericMatrix& thetas);
+Rcpp::NumericMatrix lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control, const Rcpp::NumericMatrix& thetas);
 RcppExport SEXP _lmmkit_lmmkit_objective(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP ZtSEXP, SEXP term_ncolSEXP, SEXP term_nlevelsSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetasSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
@@ -72,11 +72,34 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// lmmkit_prediction_variances
+Eigen::VectorXd lmmkit_prediction_variances(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta, const Eigen::Map<Eigen::MatrixXd> X_new, const Rcpp::S4& Zt_new);
+RcppExport SEXP _lmmkit_lmmkit_prediction_variances(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP ZtSEXP, SEXP term_ncolSEXP, SEXP term_nlevelsSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetaSEXP, SEXP X_newSEXP, SEXP Zt_newSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::S4& >::type Zt(ZtSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_ncol(term_ncolSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_nlevels(term_nlevelsSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List& >::type control(controlSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X_new(X_newSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::S4& >::type Zt_new(Zt_newSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_prediction_variances(X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, X_new, Zt_new));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 10},
     {"_lmmkit_lmmkit_objective", (DL_FUNC) &_lmmkit_lmmkit_objective, 10},
     {"_lmmkit_lmmkit_variance_derivatives", (DL_FUNC) &_lmmkit_lmmkit_variance_derivatives, 11},
+    {"_lmmkit_lmmkit_prediction_variances", (DL_FUNC) &_lmmkit_lmmkit_prediction_variances, 12},
     {NULL, NULL, 0}
 };
 

@@ -2,6 +2,7 @@
 #include <RcppEigen.h>
 #include <nloptrAPI.h>  // NLopt's C API through nloptr; must precede the engine
 #include <lmmkit/lmmkit.h>
+#include <lmmkit/prediction_variance.h>
 #include <lmmkit/variance_derivatives.h>
 
 namespace {
@@ -13,6 +14,11 @@ lmmkit::SparseColumnsView sparse_view(const Rcpp::S4& m) {
   const Rcpp::IntegerVector i = m.slot("i");
   const Rcpp::NumericVector x = m.slot("x");
   return {dim[0], dim[1], p.begin(), i.begin(), x.begin()};
+}
+
+lmmkit::SparseMatrix to_sparse(const Rcpp::S4& m) {
+  const lmmkit::SparseColumnsView v = sparse_view(m);
+  return Eigen::Map<const lmmkit::SparseMatrix>(v.rows, v.cols, v.outer[v.cols], v.outer, v.inner, v.values);
 }
 
 std::vector<lmmkit::TermSpec> term_specs(const Rcpp::IntegerVector& ncol, const Rcpp::IntegerVector& nlevels) {
@@ -84,7 +90,7 @@ Rcpp::List lmmkit_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eige
 }
 
 // [[Rcpp::export(.lmmkit_objective)]]
-Rcpp::NumericVector lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+Rcpp::NumericMatrix lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
                                      const Eigen::Map<Eigen::VectorXd> weights,
                                      const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt,
                                      const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels,
@@ -92,10 +98,15 @@ Rcpp::NumericVector lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const 
   return guarded([&] {
     const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
     lmmkit::PreparedModel model(data, fit_options(reml, control, Rcpp::NumericVector()));
-    Rcpp::NumericVector values(thetas.ncol());
+    Rcpp::NumericMatrix values(4, thetas.ncol());
     for (int j = 0; j < thetas.ncol(); ++j) {
-      values[j] = model(Eigen::Map<const Eigen::VectorXd>(&thetas(0, j), thetas.nrow()));
+      values(0, j) = model(Eigen::Map<const Eigen::VectorXd>(&thetas(0, j), thetas.nrow()));
+      const lmmkit::ObjectivePieces pieces = model.factor().pieces();
+      values(1, j) = pieces.ldL2;
+      values(2, j) = pieces.ldRX2;
+      values(3, j) = pieces.pwrss;
     }
+    Rcpp::rownames(values) = Rcpp::CharacterVector::create("objective", "ldL2", "ldRX2", "pwrss");
     return values;
   });
 }
@@ -123,5 +134,21 @@ Rcpp::List lmmkit_variance_derivatives(const Eigen::Map<Eigen::MatrixXd> X, cons
     return Rcpp::List::create(Rcpp::Named("phi") = d.phi, Rcpp::Named("C") = d.C, Rcpp::Named("P") = P,
                               Rcpp::Named("Q") = Q, Rcpp::Named("expected") = d.expected,
                               Rcpp::Named("hessian") = d.hessian);
+  });
+}
+
+// [[Rcpp::export(.lmmkit_prediction_variances)]]
+Eigen::VectorXd lmmkit_prediction_variances(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+                                            const Eigen::Map<Eigen::VectorXd> weights,
+                                            const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt,
+                                            const Rcpp::IntegerVector& term_ncol,
+                                            const Rcpp::IntegerVector& term_nlevels, bool reml,
+                                            const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta,
+                                            const Eigen::Map<Eigen::MatrixXd> X_new, const Rcpp::S4& Zt_new) {
+  return guarded([&] {
+    const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
+    lmmkit::PreparedModel model(data, fit_options(reml, control, Rcpp::NumericVector()));
+    model(theta);
+    return lmmkit::prediction_variances(model.factor(), model.covariance(), theta, X_new, to_sparse(Zt_new));
   });
 }

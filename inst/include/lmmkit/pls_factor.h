@@ -89,6 +89,9 @@ class PlsFactor {
   const BlockDiagonalFactor& L11() const { return L11_; }
   const SparseMatrix& L21() const { return L21_; }
   const RestFactor& L22() const { return *L22_; }
+  const Matrix& L31() const { return L31_; }  // (p + 1) x q1: rows for [X y]
+  const Matrix& L32() const { return L32_; }  // (p + 1) x q2
+  const Matrix& L33() const { return L33_; }  // (p + 1) x (p + 1)
 
  private:
   void factor_fixed_block() {
