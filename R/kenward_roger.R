@@ -14,6 +14,11 @@ as_reml_fit <- function(fit) {
 # (Kenward and Roger 1997, eq. 4, with R_ij = 0 because V is linear in the parameters).
 kr_adjusted_vcov <- function(d) {
   Phi <- d$C
+  if (rcond(d$expected) < 1e-12) {
+    stop("Kenward-Roger's method is undefined for this model: the information matrix of the ",
+         "variance parameters is singular (are two random-effect terms confounded?). ",
+         "Use ddf = \"Satterthwaite\".", call. = FALSE)
+  }
   W <- 2 * solve(d$expected)
   m <- length(d$P)
   U <- matrix(0, nrow(Phi), ncol(Phi))

@@ -13,3 +13,11 @@ test_that("a variance estimated as zero is held fixed and gives lmerTest's df wi
   ref <- suppressMessages(coef(summary(lmerTest::lmer(Yield ~ 1 + (1 | Batch), Dyestuff2))))
   expect_equal(unname(tab[, "df"]), unname(ref[, "df"]), tolerance = 1e-6)
 })
+
+test_that("Kenward-Roger on a model whose variance parameters are not identified is a clear error", {
+  d <- pigeons
+  d$bird2 <- d$bird
+  fit <- suppressWarnings(suppressMessages(lmm(time ~ feed + (1 | bird) + (1 | bird2), d)))
+  expect_error(summary(fit, ddf = "Kenward-Roger"), "Kenward-Roger's method is undefined for this model")
+  expect_error(contrast_test(fit, c(0, 1), ddf = "Kenward-Roger"), "information matrix of the variance parameters is singular")
+})
