@@ -44,6 +44,13 @@ summary.lmm <- function(object, ddf = "Satterthwaite", ...) {
 #' Kept separate so that degrees of freedom and p values can be appended by
 #' a later `ddf` option of summary().
 #' @noRd
+fixef_heading <- function(ddf) {
+  switch(if (is.null(ddf)) "none" else ddf,
+         Satterthwaite = "\nFixed effects (t tests with Satterthwaite's degrees of freedom):\n",
+         `Kenward-Roger` = "\nFixed effects (Kenward-Roger adjusted SEs and degrees of freedom):\n",
+         "\nFixed effects:\n")
+}
+
 # The fixed-effects table with df and p values by the chosen method.
 coefficient_table <- function(object, ddf) {
   if (ddf == "none") return(fixef_table(object$beta, vcov.lmm(object)))
@@ -141,7 +148,7 @@ print.summary.lmm <- function(x, digits = max(3, getOption("digits") - 3),
   print_groups(x$ngrps, x$nobs)
   p <- nrow(x$coefficients)
   if (p > 0) {
-    cat("\nFixed effects:\n")
+    cat(fixef_heading(x$ddf))
     stats::printCoefmat(x$coefficients, digits = digits, signif.stars = signif.stars)
     if (is.null(correlation)) correlation <- p <= 12
     if (correlation) print_fixef_correlation(x$vcov)

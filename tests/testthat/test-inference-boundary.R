@@ -21,3 +21,10 @@ test_that("Kenward-Roger on a model whose variance parameters are not identified
   expect_error(summary(fit, ddf = "Kenward-Roger"), "Kenward-Roger's method is undefined for this model")
   expect_error(contrast_test(fit, c(0, 1), ddf = "Kenward-Roger"), "information matrix of the variance parameters is singular")
 })
+
+test_that("the summary says which degrees of freedom its t tests use", {
+  fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
+  expect_output(print(summary(fit)), "Satterthwaite's degrees of freedom", fixed = TRUE)
+  expect_output(print(summary(fit, ddf = "Kenward-Roger")), "Kenward-Roger adjusted SEs", fixed = TRUE)
+  expect_output(print(summary(fit, ddf = "none")), "Fixed effects:", fixed = TRUE)
+})
