@@ -1,4 +1,4 @@
-# confint() for lmm fits: Wald and parametric-bootstrap intervals, in lme4's layout (profile intervals to come).
+# confint() for lmm fits: profile, Wald and parametric-bootstrap intervals, in lme4's layout.
 
 #' Confidence intervals for the parameters of an lmm fit
 #'
@@ -16,16 +16,22 @@
 #'   are [stats::quantile()] of type 6 (order statistic (nsim + 1) p); lme4,
 #'   through the boot package, interpolates them on the normal scale, so the
 #'   two differ slightly for the same samples.
-#' * `"profile"`: profile-likelihood intervals, not available yet.
+#' * `"profile"` (default): profile-likelihood intervals (R/confint_profile.R):
+#'   where the signed square root of the change in deviance reaches the normal
+#'   quantile; at a boundary the bound is the boundary (0 for a standard
+#'   deviation, +-1 for a correlation), as in lme4.
 #'
 #' @param object An [`lmm`][lmm] object.
 #' @param parm Parameters to return: names or indices of rows, or `"theta_"`
 #'   (all variance parameters) or `"beta_"` (all fixed effects), as lme4.
 #'   Default: all.
 #' @param level Confidence level.
-#' @param method `"Wald"` (the default for now), `"boot"` (parametric
-#'   bootstrap, see [bootstrap_lmm()]) or `"profile"` (profile likelihood; not
-#'   available yet: it will become the default, as in lme4, when it is).
+#' @param method `"profile"` (the default, as in lme4: profile-likelihood
+#'   intervals of the ML deviance for the standard deviations, correlations,
+#'   sigma and fixed effects; REML fits are profiled on the ML deviance, as
+#'   lme4 does; not available for terms with three or more columns),
+#'   `"Wald"` (fixed effects only; NA for the variance parameters) or
+#'   `"boot"` (parametric bootstrap percentiles, see [bootstrap_lmm()]).
 #' @param nsim Number of bootstrap samples (`method = "boot"`).
 #' @param seed `NULL` or an integer seed for the bootstrap.
 #' @param ... For `method = "boot"`: `FUN`, passed to [bootstrap_lmm()].
@@ -33,11 +39,12 @@
 #'   upper limits (`"2.5 %"`, `"97.5 %"`).
 #' @examples
 #' fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
+#' confint(fit)
 #' confint(fit, method = "Wald")
 #' confint(fit, method = "boot", nsim = 50, seed = 1)
 #' @importFrom stats confint
 #' @export
-confint.lmm <- function(object, parm, level = 0.95, method = c("Wald", "boot", "profile"),
+confint.lmm <- function(object, parm, level = 0.95, method = c("profile", "Wald", "boot"),
                         nsim = 500, seed = NULL, ...) {
   method <- match.arg(method)
   if (!is.numeric(level) || length(level) != 1L || !(level > 0 && level < 1)) {
@@ -49,12 +56,6 @@ confint.lmm <- function(object, parm, level = 0.95, method = c("Wald", "boot", "
                boot = confint_boot(object, level, nsim, seed, ...))
   if (missing(parm)) return(ci)
   ci[select_parm(parm, rownames(ci), length(variance_par_names(object))), , drop = FALSE]
-}
-
-#' Profile intervals: to be written (keeps the dispatch in place)
-#' @noRd
-confint_profile <- function(object, level, ...) {
-  stop("profile intervals are not available yet; use method = \"Wald\" or \"boot\"", call. = FALSE)
 }
 
 #' Wald intervals: fixed effects from vcov and normal quantiles, NA for variance parameters

@@ -1,4 +1,4 @@
-# confint() for lmm fits: Wald intervals against lme4, parm selection, bootstrap intervals, the profile stub.
+# confint() for lmm fits: Wald intervals against lme4, parm selection, bootstrap intervals, method dispatch.
 
 sleep_data <- function() {
   env <- new.env()
@@ -41,11 +41,13 @@ test_that("parm selects rows by name, index, 'theta_' and 'beta_' as lme4", {
   expect_error(confint(fit, parm = 9, method = "Wald"), "parm index 9 out of range \\(there are 6")
 })
 
-test_that("profile intervals say they are not available yet; bad method and level are errors", {
+test_that("profile intervals work (details in test-confint-profile.R); bad method and level are errors", {
   fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
-  expect_error(confint(fit, method = "profile"),
-               "profile intervals are not available yet; use method = \"Wald\" or \"boot\"", fixed = TRUE)
-  expect_identical(confint(fit), confint(fit, method = "Wald"))
+  prof <- confint(fit, method = "profile")
+  expect_identical(dimnames(prof), list(c(".sig01", ".sigma", "(Intercept)", "feedafter"),
+                                        c("2.5 %", "97.5 %")))
+  expect_true(all(is.finite(prof)) && all(prof[, 1] < prof[, 2]))
+  expect_identical(confint(fit), prof)
   expect_error(confint(fit, method = "wold"), "should be one of")
   expect_error(confint(fit, method = "Wald", level = 95), "level must be a single number between 0 and 1")
 })
