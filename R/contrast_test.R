@@ -31,8 +31,7 @@ contrast_test <- function(fit, L, ddf = "Satterthwaite") {
   L <- check_contrast_matrix(L, fit$beta)
   if (ddf == "Kenward-Roger") {
     fit <- as_reml_fit(fit)
-    d <- variance_derivatives(fit)
-    return(kr_F(fit, d, kr_adjusted_vcov(d), L))
+    return(kr_F(fit, variance_derivatives(fit), kr_vcov(fit), L))
   }
   if (ddf == "none") return(wald_F(fit, L))
   satterthwaite_F(fit, variance_derivatives(fit), L)

@@ -14,12 +14,8 @@
 #'   vcov_unscaled, condvar, gradient and the optimizer's report.
 #' @noRd
 fit_lmm_engine <- function(mats, REML, control, start = NULL) {
-  terms <- mats$re$terms
-  start <- engine_start(start, mats$re$theta_start)
-  .lmmkit_fit(engine_X(mats$X), mats$y, mats$weights, mats$offset, mats$re$Zt,
-              vapply(terms, `[[`, integer(1), "ncol"),
-              vapply(terms, `[[`, integer(1), "nlevels"),
-              isTRUE(REML), unclass(control), start)
+  .lmmkit_fit(engine_data(mats), isTRUE(REML), unclass(control),
+              engine_start(start, mats$re$theta_start))
 }
 
 #' Evaluate the engine's objective at one or more values of theta
@@ -30,11 +26,18 @@ fit_lmm_engine <- function(mats, REML, control, start = NULL) {
 #'   the deviance at any sigma follows.
 #' @noRd
 engine_objective <- function(mats, REML, control, thetas) {
-  terms <- mats$re$terms
-  .lmmkit_objective(engine_X(mats$X), mats$y, mats$weights, mats$offset, mats$re$Zt,
-                    vapply(terms, `[[`, integer(1), "ncol"),
-                    vapply(terms, `[[`, integer(1), "nlevels"),
-                    isTRUE(REML), unclass(control), as.matrix(thetas))
+  .lmmkit_objective(engine_data(mats), isTRUE(REML), unclass(control), as.matrix(thetas))
+}
+
+#' The data every engine entry point takes, from a `mats` list or an `lmm` fit
+#' (both have X, y, weights, offset and re): doubles, as the C++ glue views them without copying.
+#' @noRd
+engine_data <- function(x) {
+  terms <- x$re$terms
+  list(X = engine_X(x$X), y = as.numeric(x$y), weights = as.numeric(x$weights),
+       offset = as.numeric(x$offset), Zt = x$re$Zt,
+       term_ncol = vapply(terms, `[[`, integer(1), "ncol"),
+       term_nlevels = vapply(terms, `[[`, integer(1), "nlevels"))
 }
 
 engine_X <- function(X) {

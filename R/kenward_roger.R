@@ -4,10 +4,16 @@
 as_reml_fit <- function(fit) {
   if (isTRUE(fit$REML)) return(fit)
   message("Kenward-Roger's method needs a REML fit: refitting the model with REML.")
-  mats <- fit[c("formula", "frame", "y", "X", "weights", "offset", "re")]
-  call <- fit$call
-  call$REML <- TRUE
-  assemble_lmm(mats, fit_lmm_engine(mats, TRUE, fit$control, fit$theta), call, TRUE, fit$control)
+  refit_lmm(fit, REML = TRUE)
+}
+
+# The adjusted covariance of a REML fit, computed once per fit (cached with the derivatives).
+kr_vcov <- function(fit) {
+  cache <- fit$cache
+  if (is.environment(cache) && !is.null(cache$kr_vcov)) return(cache$kr_vcov)
+  adjusted <- kr_adjusted_vcov(variance_derivatives(fit))
+  if (is.environment(cache)) cache$kr_vcov <- adjusted
+  adjusted
 }
 
 # Phi_A = Phi + 2 Phi U Phi, U = sum_ij W_ij (Q_ij - P_i Phi P_j), W = 2 (tr(P V_i P V_j))^{-1}
@@ -33,7 +39,6 @@ kr_adjusted_vcov <- function(d) {
 
 # The scaled Wald F and its denominator df for the rows of L (pbkrtest's formulas).
 kr_F <- function(fit, d, adjusted, L) {
-  Phi <- d$C
   q <- qr(L)$rank
   stats <- kr_moments(d, adjusted, L, q)
   Lb <- L %*% fit$beta

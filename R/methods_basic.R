@@ -61,7 +61,7 @@ sigma.lmm <- function(object, ...) object$sigma
 vcov.lmm <- function(object, method = c("default", "Kenward-Roger"), ...) {
   method <- match.arg(method)
   if (method == "Kenward-Roger") {
-    v <- kr_adjusted_vcov(variance_derivatives(as_reml_fit(object)))
+    v <- kr_vcov(as_reml_fit(object))
     attr(v, "W") <- NULL
     return(v)
   }

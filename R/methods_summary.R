@@ -56,7 +56,7 @@ coefficient_table <- function(object, ddf) {
   if (ddf == "none") return(fixef_table(object$beta, vcov.lmm(object)))
   fit <- if (ddf == "Kenward-Roger") as_reml_fit(object) else object
   d <- variance_derivatives(fit)
-  adjusted <- if (ddf == "Kenward-Roger") kr_adjusted_vcov(d)
+  adjusted <- if (ddf == "Kenward-Roger") kr_vcov(fit)
   rows <- lapply(seq_along(fit$beta), function(j) {
     l <- as.numeric(seq_along(fit$beta) == j)
     if (is.null(adjusted)) satterthwaite_1d(fit, d, l) else kr_1d(fit, d, adjusted, l)

@@ -46,12 +46,8 @@ predict_with_uncertainty <- function(object, fit, newdata, masks, allow.new.leve
 }
 
 engine_prediction_variances <- function(object, X_new, Zt_new) {
-  terms <- object$re$terms
-  .lmmkit_prediction_variances(
-    engine_X(object$X), object$y, object$weights, object$offset, object$re$Zt,
-    vapply(terms, `[[`, integer(1), "ncol"), vapply(terms, `[[`, integer(1), "nlevels"),
-    isTRUE(object$REML), unclass(object$control), as.numeric(object$theta),
-    engine_X(X_new), Zt_new)
+  .lmmkit_prediction_variances(engine_data(object), isTRUE(object$REML), unclass(object$control),
+                               as.numeric(object$theta), engine_X(X_new), Zt_new)
 }
 
 # X, the included random-effect columns Zt (q x m) of known levels, and the variances of the

@@ -5,10 +5,19 @@ satterthwaite_1d <- function(fit, d, l) {
   C <- d$C
   var_l <- qform(l, C)
   Cl <- C %*% l
+  vp <- satterthwaite_varpar(fit, d)
+  g <- vapply(d$P[vp$free], function(P) qform(Cl, P), numeric(1))
+  list(estimate = sum(l * fit$beta), se = sqrt(var_l), df = 2 * var_l^2 / qform(g, vp$A))
+}
+
+# The free variance parameters and their asymptotic covariance A, once per fit (cached with d).
+satterthwaite_varpar <- function(fit, d) {
+  cache <- fit$cache
+  if (is.environment(cache) && !is.null(cache$satterthwaite)) return(cache$satterthwaite)
   free <- free_varpar(fit)
-  g <- vapply(d$P[free], function(P) qform(Cl, P), numeric(1))
-  A <- varpar_covariance(d$hessian[free, free, drop = FALSE])
-  list(estimate = sum(l * fit$beta), se = sqrt(var_l), df = 2 * var_l^2 / qform(g, A))
+  vp <- list(free = free, A = varpar_covariance(d$hessian[free, free, drop = FALSE]))
+  if (is.environment(cache)) cache$satterthwaite <- vp
+  vp
 }
 
 # Several contrasts: lmerTest's construction through the eigen-decomposition of L C L'.

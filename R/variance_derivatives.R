@@ -12,11 +12,8 @@
 variance_derivatives <- function(fit) {
   cache <- fit$cache
   if (is.environment(cache) && !is.null(cache$derivatives)) return(cache$derivatives)
-  terms <- fit$re$terms
-  d <- .lmmkit_variance_derivatives(
-    engine_X(fit$X), fit$y, fit$weights, fit$offset, fit$re$Zt,
-    vapply(terms, `[[`, integer(1), "ncol"), vapply(terms, `[[`, integer(1), "nlevels"),
-    isTRUE(fit$REML), unclass(fit$control), as.numeric(fit$theta), fit$sigma)
+  d <- .lmmkit_variance_derivatives(engine_data(fit), isTRUE(fit$REML), unclass(fit$control),
+                                    as.numeric(fit$theta), fit$sigma)
   dimnames(d$C) <- list(names(fit$beta), names(fit$beta))
   if (is.environment(cache)) cache$derivatives <- d
   d

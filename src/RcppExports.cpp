@@ -12,94 +12,70 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // lmmkit_fit
-Rcpp::List lmmkit_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control, const Rcpp::NumericVector& start);
-RcppExport SEXP _lmmkit_lmmkit_fit(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP ZtSEXP, SEXP term_ncolSEXP, SEXP term_nlevelsSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP startSEXP) {
+Rcpp::List lmmkit_fit(const Rcpp::List& model, bool reml, const Rcpp::List& control, const Rcpp::NumericVector& start);
+RcppExport SEXP _lmmkit_lmmkit_fit(SEXP modelSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP startSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::S4& >::type Zt(ZtSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_ncol(term_ncolSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_nlevels(term_nlevelsSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List& >::type model(modelSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     Rcpp::traits::input_parameter< const Rcpp::List& >::type control(controlSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericVector& >::type start(startSEXP);
-    rcpp_result_gen = Rcpp::wrap(lmmkit_fit(X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, start));
+    rcpp_result_gen = Rcpp::wrap(lmmkit_fit(model, reml, control, start));
     return rcpp_result_gen;
 END_RCPP
 }
 // lmmkit_objective
-Rcpp::NumericMatrix lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control, const Rcpp::NumericMatrix& thetas);
-RcppExport SEXP _lmmkit_lmmkit_objective(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP ZtSEXP, SEXP term_ncolSEXP, SEXP term_nlevelsSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetasSEXP) {
+Rcpp::NumericMatrix lmmkit_objective(const Rcpp::List& model, bool reml, const Rcpp::List& control, const Rcpp::NumericMatrix& thetas);
+RcppExport SEXP _lmmkit_lmmkit_objective(SEXP modelSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetasSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::S4& >::type Zt(ZtSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_ncol(term_ncolSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_nlevels(term_nlevelsSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List& >::type model(modelSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     Rcpp::traits::input_parameter< const Rcpp::List& >::type control(controlSEXP);
     Rcpp::traits::input_parameter< const Rcpp::NumericMatrix& >::type thetas(thetasSEXP);
-    rcpp_result_gen = Rcpp::wrap(lmmkit_objective(X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, thetas));
+    rcpp_result_gen = Rcpp::wrap(lmmkit_objective(model, reml, control, thetas));
     return rcpp_result_gen;
 END_RCPP
 }
 // lmmkit_variance_derivatives
-Rcpp::List lmmkit_variance_derivatives(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta, double sigma);
-RcppExport SEXP _lmmkit_lmmkit_variance_derivatives(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP ZtSEXP, SEXP term_ncolSEXP, SEXP term_nlevelsSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetaSEXP, SEXP sigmaSEXP) {
+Rcpp::List lmmkit_variance_derivatives(const Rcpp::List& model, bool reml, const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta, double sigma);
+RcppExport SEXP _lmmkit_lmmkit_variance_derivatives(SEXP modelSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetaSEXP, SEXP sigmaSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::S4& >::type Zt(ZtSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_ncol(term_ncolSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_nlevels(term_nlevelsSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List& >::type model(modelSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     Rcpp::traits::input_parameter< const Rcpp::List& >::type control(controlSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
     Rcpp::traits::input_parameter< double >::type sigma(sigmaSEXP);
-    rcpp_result_gen = Rcpp::wrap(lmmkit_variance_derivatives(X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, sigma));
+    rcpp_result_gen = Rcpp::wrap(lmmkit_variance_derivatives(model, reml, control, theta, sigma));
     return rcpp_result_gen;
 END_RCPP
 }
 // lmmkit_prediction_variances
-Eigen::VectorXd lmmkit_prediction_variances(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta, const Eigen::Map<Eigen::MatrixXd> X_new, const Rcpp::S4& Zt_new);
-RcppExport SEXP _lmmkit_lmmkit_prediction_variances(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP ZtSEXP, SEXP term_ncolSEXP, SEXP term_nlevelsSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetaSEXP, SEXP X_newSEXP, SEXP Zt_newSEXP) {
+Eigen::VectorXd lmmkit_prediction_variances(const Rcpp::List& model, bool reml, const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta, const Eigen::Map<Eigen::MatrixXd> X_new, const Rcpp::S4& Zt_new);
+RcppExport SEXP _lmmkit_lmmkit_prediction_variances(SEXP modelSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetaSEXP, SEXP X_newSEXP, SEXP Zt_newSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::S4& >::type Zt(ZtSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_ncol(term_ncolSEXP);
-    Rcpp::traits::input_parameter< const Rcpp::IntegerVector& >::type term_nlevels(term_nlevelsSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List& >::type model(modelSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     Rcpp::traits::input_parameter< const Rcpp::List& >::type control(controlSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X_new(X_newSEXP);
     Rcpp::traits::input_parameter< const Rcpp::S4& >::type Zt_new(Zt_newSEXP);
-    rcpp_result_gen = Rcpp::wrap(lmmkit_prediction_variances(X, y, weights, offset, Zt, term_ncol, term_nlevels, reml, control, theta, X_new, Zt_new));
+    rcpp_result_gen = Rcpp::wrap(lmmkit_prediction_variances(model, reml, control, theta, X_new, Zt_new));
     return rcpp_result_gen;
 END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 10},
-    {"_lmmkit_lmmkit_objective", (DL_FUNC) &_lmmkit_lmmkit_objective, 10},
-    {"_lmmkit_lmmkit_variance_derivatives", (DL_FUNC) &_lmmkit_lmmkit_variance_derivatives, 11},
-    {"_lmmkit_lmmkit_prediction_variances", (DL_FUNC) &_lmmkit_lmmkit_prediction_variances, 12},
+    {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 4},
+    {"_lmmkit_lmmkit_objective", (DL_FUNC) &_lmmkit_lmmkit_objective, 4},
+    {"_lmmkit_lmmkit_variance_derivatives", (DL_FUNC) &_lmmkit_lmmkit_variance_derivatives, 5},
+    {"_lmmkit_lmmkit_prediction_variances", (DL_FUNC) &_lmmkit_lmmkit_prediction_variances, 6},
     {NULL, NULL, 0}
 };
 

@@ -48,6 +48,34 @@ lmmkit::FitOptions fit_options(bool reml, const Rcpp::List& control, const Rcpp:
   return options;
 }
 
+// A view of R's REAL storage; other types would be copied into a temporary, so they are refused.
+const double* real_data(SEXP x, const char* what) {
+  if (TYPEOF(x) != REALSXP) throw std::invalid_argument(std::string(what) + " must be stored as double");
+  return REAL(x);
+}
+
+// The engine's view of the model list built by engine_data() in R/fit_engine.R.
+lmmkit::ModelData model_data(const Rcpp::List& model) {
+  const SEXP X = model["X"];
+  const int n = Rf_nrows(X), p = Rf_ncols(X);
+  using ConstVector = Eigen::Map<const Eigen::VectorXd>;
+  return {Eigen::Map<const Eigen::MatrixXd>(real_data(X, "X"), n, p),
+          ConstVector(real_data(model["y"], "y"), n),
+          ConstVector(real_data(model["weights"], "weights"), n),
+          ConstVector(real_data(model["offset"], "offset"), n),
+          sparse_view(model["Zt"]),
+          term_specs(model["term_ncol"], model["term_nlevels"])};
+}
+
+// The model prepared once and its factor updated at theta, for the quantities read off the factor.
+std::unique_ptr<lmmkit::PreparedModel> prepared_at(const Rcpp::List& model, bool reml, const Rcpp::List& control,
+                                                   const Eigen::VectorXd& theta) {
+  auto prepared =
+      std::make_unique<lmmkit::PreparedModel>(model_data(model), fit_options(reml, control, Rcpp::NumericVector()));
+  (*prepared)(theta);
+  return prepared;
+}
+
 Rcpp::List wrap_fit(const lmmkit::FitResult& fit) {
   Rcpp::List condvar;
   for (const auto& m : fit.condvar) condvar.push_back(Rcpp::wrap(m));
@@ -78,30 +106,20 @@ auto guarded(Body body) -> decltype(body()) {
 }  // namespace
 
 // [[Rcpp::export(.lmmkit_fit)]]
-Rcpp::List lmmkit_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
-                      const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
-                      const Rcpp::S4& Zt, const Rcpp::IntegerVector& term_ncol,
-                      const Rcpp::IntegerVector& term_nlevels, bool reml, const Rcpp::List& control,
+Rcpp::List lmmkit_fit(const Rcpp::List& model, bool reml, const Rcpp::List& control,
                       const Rcpp::NumericVector& start) {
-  return guarded([&] {
-    const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
-    return wrap_fit(lmmkit::fit_lmm(data, fit_options(reml, control, start)));
-  });
+  return guarded([&] { return wrap_fit(lmmkit::fit_lmm(model_data(model), fit_options(reml, control, start))); });
 }
 
 // [[Rcpp::export(.lmmkit_objective)]]
-Rcpp::NumericMatrix lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
-                                     const Eigen::Map<Eigen::VectorXd> weights,
-                                     const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt,
-                                     const Rcpp::IntegerVector& term_ncol, const Rcpp::IntegerVector& term_nlevels,
-                                     bool reml, const Rcpp::List& control, const Rcpp::NumericMatrix& thetas) {
+Rcpp::NumericMatrix lmmkit_objective(const Rcpp::List& model, bool reml, const Rcpp::List& control,
+                                     const Rcpp::NumericMatrix& thetas) {
   return guarded([&] {
-    const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
-    lmmkit::PreparedModel model(data, fit_options(reml, control, Rcpp::NumericVector()));
+    lmmkit::PreparedModel prepared(model_data(model), fit_options(reml, control, Rcpp::NumericVector()));
     Rcpp::NumericMatrix values(4, thetas.ncol());
     for (int j = 0; j < thetas.ncol(); ++j) {
-      values(0, j) = model(Eigen::Map<const Eigen::VectorXd>(&thetas(0, j), thetas.nrow()));
-      const lmmkit::ObjectivePieces pieces = model.factor().pieces();
+      values(0, j) = prepared(Eigen::Map<const Eigen::VectorXd>(&thetas(0, j), thetas.nrow()));
+      const lmmkit::ObjectivePieces pieces = prepared.factor().pieces();
       values(1, j) = pieces.ldL2;
       values(2, j) = pieces.ldRX2;
       values(3, j) = pieces.pwrss;
@@ -112,18 +130,11 @@ Rcpp::NumericMatrix lmmkit_objective(const Eigen::Map<Eigen::MatrixXd> X, const 
 }
 
 // [[Rcpp::export(.lmmkit_variance_derivatives)]]
-Rcpp::List lmmkit_variance_derivatives(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
-                                       const Eigen::Map<Eigen::VectorXd> weights,
-                                       const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt,
-                                       const Rcpp::IntegerVector& term_ncol,
-                                       const Rcpp::IntegerVector& term_nlevels, bool reml,
-                                       const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta,
-                                       double sigma) {
+Rcpp::List lmmkit_variance_derivatives(const Rcpp::List& model, bool reml, const Rcpp::List& control,
+                                       const Eigen::Map<Eigen::VectorXd> theta, double sigma) {
   return guarded([&] {
-    const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
-    lmmkit::PreparedModel model(data, fit_options(reml, control, Rcpp::NumericVector()));
-    model(theta);
-    const auto d = lmmkit::variance_derivatives(model.factor(), model.covariance(), theta, sigma, reml);
+    const auto prepared = prepared_at(model, reml, control, theta);
+    const auto d = lmmkit::variance_derivatives(prepared->factor(), prepared->covariance(), theta, sigma, reml);
     Rcpp::List P, Q;
     for (size_t i = 0; i < d.P.size(); ++i) {
       P.push_back(Rcpp::wrap(d.P[i]));
@@ -138,17 +149,12 @@ Rcpp::List lmmkit_variance_derivatives(const Eigen::Map<Eigen::MatrixXd> X, cons
 }
 
 // [[Rcpp::export(.lmmkit_prediction_variances)]]
-Eigen::VectorXd lmmkit_prediction_variances(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
-                                            const Eigen::Map<Eigen::VectorXd> weights,
-                                            const Eigen::Map<Eigen::VectorXd> offset, const Rcpp::S4& Zt,
-                                            const Rcpp::IntegerVector& term_ncol,
-                                            const Rcpp::IntegerVector& term_nlevels, bool reml,
-                                            const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta,
+Eigen::VectorXd lmmkit_prediction_variances(const Rcpp::List& model, bool reml, const Rcpp::List& control,
+                                            const Eigen::Map<Eigen::VectorXd> theta,
                                             const Eigen::Map<Eigen::MatrixXd> X_new, const Rcpp::S4& Zt_new) {
   return guarded([&] {
-    const lmmkit::ModelData data{X, y, weights, offset, sparse_view(Zt), term_specs(term_ncol, term_nlevels)};
-    lmmkit::PreparedModel model(data, fit_options(reml, control, Rcpp::NumericVector()));
-    model(theta);
-    return lmmkit::prediction_variances(model.factor(), model.covariance(), theta, X_new, to_sparse(Zt_new));
+    const auto prepared = prepared_at(model, reml, control, theta);
+    return lmmkit::prediction_variances(prepared->factor(), prepared->covariance(), theta, X_new,
+                                        to_sparse(Zt_new));
   });
 }

@@ -2,7 +2,7 @@
 
 test_that("engine_objective reproduces the fit's objective and rises away from the optimum", {
   fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
-  mats <- fit[c("formula", "frame", "y", "X", "weights", "offset", "re")]
+  mats <- lmm_mats_from_fit(fit)
   values <- engine_objective(mats, TRUE, fit$control, cbind(fit$theta, fit$theta * 1.1, fit$theta * 0.9))
   expect_identical(rownames(values), c("objective", "ldL2", "ldRX2", "pwrss"))
   expect_equal(unname(values["objective", 1]), fit$objective, tolerance = 1e-10)

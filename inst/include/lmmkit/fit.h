@@ -65,10 +65,9 @@ namespace detail {
 
 // Gradient and diagonal curvature of the objective by central differences (one-sided at a bound),
 // from which the optimum is checked on lme4's scale: gradient divided by curvature.
-inline void objective_derivatives(PreparedModel& model, const Vector& theta, const Vector& lower,
+inline void objective_derivatives(PreparedModel& model, const Vector& theta, double f0, const Vector& lower,
                                   Vector& gradient, Vector& curvature) {
   const double h = 1e-4;
-  const double f0 = model(theta);
   gradient.resize(theta.size());
   curvature.resize(theta.size());
   for (int i = 0; i < theta.size(); ++i) {
@@ -110,7 +109,7 @@ inline FitResult fit_lmm(const ModelData& data, const FitOptions& options) {
   fit.optimizer = minimize_bobyqa([&model](const Vector& theta) { return model(theta); }, start, lower,
                                   options.optimizer);
   fit.theta = fit.optimizer.x;
-  detail::objective_derivatives(model, fit.theta, lower, fit.gradient, fit.curvature);
+  detail::objective_derivatives(model, fit.theta, fit.optimizer.value, lower, fit.gradient, fit.curvature);
   fit.objective = model(fit.theta);
   const PlsFactor& factor = model.factor();
   const CrossProducts& cp = model.cross_products();

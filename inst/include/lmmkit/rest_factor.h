@@ -19,7 +19,6 @@ class RestFactor {
   virtual double log_det() const = 0;
   virtual void solve_in_place(Matrix& B) const = 0;             // B <- L22^{-1} B
   virtual void solve_transpose_in_place(Vector& x) const = 0;   // x <- L22^{-T} x
-  virtual bool is_dense() const = 0;
 
   // Columns [first, first + count) of L22^{-1}.
   Matrix inverse_columns(int size, int first, int count) const {
@@ -45,7 +44,6 @@ class DenseRestFactor : public RestFactor {
   double log_det() const override { return log_det_; }
   void solve_in_place(Matrix& B) const override { llt_.matrixL().solveInPlace(B); }
   void solve_transpose_in_place(Vector& x) const override { llt_.matrixU().solveInPlace(x); }
-  bool is_dense() const override { return true; }
   Matrix dense_inverse() const override {
     Matrix inv = Matrix::Identity(llt_.rows(), llt_.cols());
     solve_in_place(inv);
@@ -100,7 +98,6 @@ class SparseRestFactor : public RestFactor {
     llt_.matrixU().solveInPlace(x);
     x = llt_.permutationPinv() * x;
   }
-  bool is_dense() const override { return false; }
 
  private:
   bool same_pattern(const SparseMatrix& S) const {
