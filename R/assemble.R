@@ -24,7 +24,7 @@ assemble_lmm <- function(mats, engine, call, REML, control) {
     condvar = condvar_arrays(engine$condvar, mats$re$terms),
     fitted = fitted, resid = stats::setNames(mats$y - fitted, names(fitted)),
     optinfo = optimizer_report(engine), control = control,
-    singular = any(theta[diagonal_theta(mats$re$terms)] < control$singular.tol),
+    singular = any(engine$theta_internal[diagonal_theta(mats$re$terms)] < control$singular.tol),
     cache = new.env(parent = emptyenv())
   ), class = "lmm")
   fit$optinfo$warnings <- fit_problems(fit, scaled_gradient(engine$gradient, engine$curvature))
@@ -48,7 +48,7 @@ condvar_arrays <- function(condvar, terms) {
 }
 
 optimizer_report <- function(engine) {
-  list(optimizer = "bobyqa (NLopt)", feval = engine$feval, status = engine$status,
+  list(optimizer = "bobyqa (NLopt)", feval = engine$feval, theta_internal = as.numeric(engine$theta_internal), status = engine$status,
        message = engine$message, converged = engine$converged,
        gradient = as.numeric(engine$gradient), curvature = as.numeric(engine$curvature), blocked = engine$blocked,
        dense_rest = engine$dense_rest, warnings = character(0))
@@ -86,7 +86,7 @@ fit_problems <- function(fit, gradient) {
     problems <- c(problems, sprintf("the optimizer did not converge (%s); the estimates may be off.",
                                     fit$optinfo$message))
   }
-  free <- !(diagonal_theta(fit$re$terms) & fit$theta <= 1e-8 & gradient > 0)
+  free <- !(diagonal_theta(fit$re$terms) & fit$optinfo$theta_internal <= 1e-8 & gradient > 0)
   worst <- if (any(free)) max(abs(gradient[free])) else 0
   if (is.finite(worst) && worst > fit$control$grad.tol) {
     problems <- c(problems, sprintf(paste(
@@ -103,7 +103,7 @@ report_fit_problems <- function(fit) {
 }
 
 singular_message <- function(fit) {
-  small <- fit$theta < fit$control$singular.tol & diagonal_theta(fit$re$terms)
+  small <- fit$optinfo$theta_internal < fit$control$singular.tol & diagonal_theta(fit$re$terms)
   groups <- unique(vapply(fit$re$terms, `[[`, character(1), "group")[term_of_theta(fit$re$terms)[small]])
   sprintf(paste("boundary (singular) fit: the random-effect covariance for %s is on its boundary",
                 "(a variance of zero or a correlation of +-1); see help('isSingular')."),

@@ -140,15 +140,16 @@ fixed_terms_with_predvars <- function(fixed, raw) {
 #' Fixed-effect model matrix with aliased columns dropped
 #'
 #' Pivoted QR (LINPACK, tolerance 1e-7) as lme4's default
-#' `check.rankX = "message+drop.cols"`; the columns kept are in their original
-#' order.
+#' `check.rankX = "message+drop.cols"`, taken on centred and unit-length
+#' columns so that shifting or rescaling a covariate never makes it look
+#' aliased; the columns kept are in their original order.
 #' @return Matrix with attributes `assign`, `contrasts` and `dropped`.
 #' @noRd
 fixed_model_matrix <- function(fixed_terms, frame, contrasts) {
   X <- stats::model.matrix(fixed_terms, frame, contrasts.arg = contrasts)
   dropped <- character(0)
   p <- ncol(X)
-  qr_x <- if (p > 0L) qr(X, tol = 1e-7, LAPACK = FALSE)
+  qr_x <- if (p > 0L) qr(conditioned_columns(X), tol = 1e-7, LAPACK = FALSE)
   if (p > 0L && qr_x$rank < p) {
     keep <- qr_x$pivot[seq_len(qr_x$rank)]
     dropped <- colnames(X)[-keep]
@@ -164,6 +165,26 @@ fixed_model_matrix <- function(fixed_terms, frame, contrasts) {
   }
   attr(X, "dropped") <- dropped
   X
+}
+
+#' X with its columns centred (when the constant lies in their span: an
+#' intercept, or indicator columns that partition the rows) and scaled to unit
+#' length; a reparametrisation that leaves the rank unchanged.
+#' @noRd
+conditioned_columns <- function(X) {
+  indicator <- apply(X, 2L, function(x) all(x == 0 | x == 1))
+  ones <- apply(X, 2L, function(x) all(x == 1))
+  anchored <- any(ones) || (any(indicator) && all(rowSums(X[, indicator, drop = FALSE]) == 1))
+  if (anchored && nrow(X) > 0L) {
+    centre <- !indicator
+    X[, centre] <- sweep(X[, centre, drop = FALSE], 2L, colMeans(X[, centre, drop = FALSE]))
+  }
+  scale <- apply(X, 2L, function(x) max(abs(x)))
+  scale[!is.finite(scale) | scale == 0] <- 1
+  X <- sweep(X, 2L, scale, "/")
+  norms <- sqrt(colSums(X^2))
+  norms[norms == 0] <- 1
+  sweep(X, 2L, norms, "/")
 }
 
 #' A column of the frame, or a default when absent

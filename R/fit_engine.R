@@ -46,8 +46,9 @@ engine_X <- function(X) {
   X
 }
 
+# The user's starting theta; numeric(0) lets the engine start from its internal default.
 engine_start <- function(start, default) {
-  if (is.null(start)) return(as.numeric(default))
+  if (is.null(start)) return(numeric(0))
   if (is.list(start)) start <- start$theta
   if (!is.numeric(start) || length(start) != length(default) || anyNA(start)) {
     stop(sprintf("start must be a numeric theta of length %d (one value per covariance parameter).",

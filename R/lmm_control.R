@@ -25,6 +25,12 @@
 #' @param grad.tol Largest acceptable absolute gradient of the objective at
 #'   the optimum (for parameters not on a bound).
 #' @param condVar Compute the conditional variances of the random effects.
+#' @param standardize Fit in the engine's internal parametrisation (`TRUE`,
+#'   the default): fixed-effect and random-effect columns centred and
+#'   orthonormalised, the response net of its least-squares fit and scaled,
+#'   then every estimate transformed back. The fit is the same model; the
+#'   computation keeps its precision whatever the location and scale of the
+#'   data. `FALSE` works on the data as given (for comparison only).
 #' @return A list of class `"lmm_control"`.
 #' @examples
 #' lmm_control(check.singular = "ignore")
@@ -34,7 +40,8 @@ lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4
                         maxeval = 100000L,
                         check.singular = c("message", "warning", "ignore", "stop"),
                         check.conv = c("warning", "message", "ignore", "stop"),
-                        singular.tol = 1e-4, grad.tol = 2e-3, condVar = TRUE) {
+                        singular.tol = 1e-4, grad.tol = 2e-3, condVar = TRUE,
+                        standardize = TRUE) {
   factor <- match.arg(factor)
   check.singular <- match.arg(check.singular)
   check.conv <- match.arg(check.conv)
@@ -55,7 +62,8 @@ lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4
                  ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,
                  maxeval = as.integer(maxeval), check.singular = check.singular,
                  check.conv = check.conv, singular.tol = singular.tol,
-                 grad.tol = grad.tol, condvar = isTRUE(condVar)),
+                 grad.tol = grad.tol, condvar = isTRUE(condVar),
+                 standardize = isTRUE(standardize)),
             class = "lmm_control")
 }
 

@@ -22,7 +22,9 @@
 #'   design Z) and the model formula.
 #' * `isSingular()`: `TRUE` when some diagonal element of a relative
 #'   covariance factor (a diagonal element of theta, whose lower bound is 0) is
-#'   below `tol`, lme4's rule.
+#'   below `tol`, lme4's rule, applied to the factor in lmmkit's internal
+#'   parametrisation (random-effect columns centred and scaled), so that the
+#'   answer does not change when a covariate is shifted or rescaled.
 #'
 #' @param object,x,formula An [`lmm`][lmm] object.
 #' @param type For `residuals()`: `"response"` or `"pearson"`. For
@@ -125,7 +127,9 @@ formula.lmm <- function(x, ...) x$formula
 #' @rdname lmm-extractors
 #' @export
 isSingular.lmm <- function(x, tol = 1e-4, ...) {
-  any(x$theta[x$re$lower == 0] < tol)
+  theta <- x$optinfo$theta_internal
+  if (is.null(theta)) theta <- x$theta
+  any(theta[x$re$lower == 0] < tol)
 }
 
 #' Number of estimated parameters: fixed effects, theta and sigma

@@ -2,18 +2,28 @@
 #include <RcppEigen.h>
 #include <nloptrAPI.h>  // NLopt's C API through nloptr; must precede the engine
 #include <lmmkit/lmmkit.h>
-#include <lmmkit/prediction_variance.h>
-#include <lmmkit/variance_derivatives.h>
+
+#include <climits>
 
 namespace {
 
 
+// A view of a dgCMatrix's slots, checked so that no index can reach outside them.
 lmmkit::SparseColumnsView sparse_view(const Rcpp::S4& m) {
+  if (!m.is("dgCMatrix")) throw std::invalid_argument("the random-effect design must be a dgCMatrix");
   const Rcpp::IntegerVector dim = m.slot("Dim");
   const Rcpp::IntegerVector p = m.slot("p");
   const Rcpp::IntegerVector i = m.slot("i");
   const Rcpp::NumericVector x = m.slot("x");
-  return {dim[0], dim[1], p.begin(), i.begin(), x.begin()};
+  if (dim.size() != 2 || dim[0] < 0 || dim[1] < 0) throw std::invalid_argument("sparse matrix has a bad Dim slot");
+  if (p.size() != static_cast<R_xlen_t>(dim[1]) + 1) {
+    throw std::invalid_argument("sparse matrix slot p must have one more entry than there are columns");
+  }
+  if (i.size() != x.size()) throw std::invalid_argument("sparse matrix slots i and x differ in length");
+  const lmmkit::SparseColumnsView view{dim[0], dim[1], p.begin(), i.begin(), x.begin(),
+                                       static_cast<std::size_t>(i.size())};
+  view.validate();
+  return view;
 }
 
 lmmkit::SparseMatrix to_sparse(const Rcpp::S4& m) {
@@ -22,8 +32,10 @@ lmmkit::SparseMatrix to_sparse(const Rcpp::S4& m) {
 }
 
 std::vector<lmmkit::TermSpec> term_specs(const Rcpp::IntegerVector& ncol, const Rcpp::IntegerVector& nlevels) {
+  if (ncol.size() != nlevels.size()) throw std::invalid_argument("term_ncol and term_nlevels differ in length");
   std::vector<lmmkit::TermSpec> terms;
   for (R_xlen_t k = 0; k < ncol.size(); ++k) terms.push_back({ncol[k], nlevels[k]});
+  lmmkit::validate_terms(terms);
   return terms;
 }
 
@@ -37,6 +49,7 @@ lmmkit::FactorLayout parse_layout(const std::string& name) {
 lmmkit::FitOptions fit_options(bool reml, const Rcpp::List& control, const Rcpp::NumericVector& start) {
   lmmkit::FitOptions options;
   options.reml = reml;
+  if (control.containsElementNamed("standardize")) options.standardize = Rcpp::as<bool>(control["standardize"]);
   options.layout = parse_layout(Rcpp::as<std::string>(control["factor"]));
   options.dense_limit = Rcpp::as<int>(control["dense_limit"]);
   options.optimizer.ftol_abs = Rcpp::as<double>(control["ftol_abs"]);
@@ -54,33 +67,34 @@ const double* real_data(SEXP x, const char* what) {
   return REAL(x);
 }
 
+Eigen::Map<const Eigen::VectorXd> real_vector(SEXP x, const char* what) {
+  const R_xlen_t n = Rf_xlength(x);
+  if (n > INT_MAX) throw std::invalid_argument(std::string(what) + " is too long");
+  return Eigen::Map<const Eigen::VectorXd>(real_data(x, what), static_cast<int>(n));
+}
+
 // The engine's view of the model list built by engine_data() in R/fit_engine.R.
 lmmkit::ModelData model_data(const Rcpp::List& model) {
   const SEXP X = model["X"];
+  if (!Rf_isMatrix(X)) throw std::invalid_argument("X must be a matrix");
   const int n = Rf_nrows(X), p = Rf_ncols(X);
-  using ConstVector = Eigen::Map<const Eigen::VectorXd>;
-  return {Eigen::Map<const Eigen::MatrixXd>(real_data(X, "X"), n, p),
-          ConstVector(real_data(model["y"], "y"), n),
-          ConstVector(real_data(model["weights"], "weights"), n),
-          ConstVector(real_data(model["offset"], "offset"), n),
-          sparse_view(model["Zt"]),
-          term_specs(model["term_ncol"], model["term_nlevels"])};
+  return {Eigen::Map<const Eigen::MatrixXd>(real_data(X, "X"), n, p), real_vector(model["y"], "y"),
+          real_vector(model["weights"], "weights"), real_vector(model["offset"], "offset"),
+          sparse_view(model["Zt"]), term_specs(model["term_ncol"], model["term_nlevels"])};
 }
 
-// The model prepared once and its factor updated at theta, for the quantities read off the factor.
-std::unique_ptr<lmmkit::PreparedModel> prepared_at(const Rcpp::List& model, bool reml, const Rcpp::List& control,
-                                                   const Eigen::VectorXd& theta) {
-  auto prepared =
-      std::make_unique<lmmkit::PreparedModel>(model_data(model), fit_options(reml, control, Rcpp::NumericVector()));
-  (*prepared)(theta);
-  return prepared;
+// The model prepared once, in the engine's internal parametrisation, answering in the user's.
+std::unique_ptr<lmmkit::StandardizedModel> prepared(const Rcpp::List& model, bool reml, const Rcpp::List& control) {
+  return std::make_unique<lmmkit::StandardizedModel>(model_data(model),
+                                                     fit_options(reml, control, Rcpp::NumericVector()));
 }
 
 Rcpp::List wrap_fit(const lmmkit::FitResult& fit) {
   Rcpp::List condvar;
   for (const auto& m : fit.condvar) condvar.push_back(Rcpp::wrap(m));
   return Rcpp::List::create(
-      Rcpp::Named("theta") = fit.theta, Rcpp::Named("beta") = fit.beta, Rcpp::Named("u") = fit.u,
+      Rcpp::Named("theta") = fit.theta, Rcpp::Named("theta_internal") = fit.theta_internal,
+      Rcpp::Named("beta") = fit.beta, Rcpp::Named("u") = fit.u,
       Rcpp::Named("b") = fit.b, Rcpp::Named("sigma") = fit.sigma, Rcpp::Named("objective") = fit.objective,
       Rcpp::Named("pieces") = Rcpp::List::create(Rcpp::Named("ldL2") = fit.pieces.ldL2,
                                                  Rcpp::Named("ldRX2") = fit.pieces.ldRX2,
@@ -115,11 +129,11 @@ Rcpp::List lmmkit_fit(const Rcpp::List& model, bool reml, const Rcpp::List& cont
 Rcpp::NumericMatrix lmmkit_objective(const Rcpp::List& model, bool reml, const Rcpp::List& control,
                                      const Rcpp::NumericMatrix& thetas) {
   return guarded([&] {
-    lmmkit::PreparedModel prepared(model_data(model), fit_options(reml, control, Rcpp::NumericVector()));
+    const auto engine = prepared(model, reml, control);
     Rcpp::NumericMatrix values(4, thetas.ncol());
     for (int j = 0; j < thetas.ncol(); ++j) {
-      values(0, j) = prepared(Eigen::Map<const Eigen::VectorXd>(&thetas(0, j), thetas.nrow()));
-      const lmmkit::ObjectivePieces pieces = prepared.factor().pieces();
+      values(0, j) = engine->objective(Eigen::Map<const Eigen::VectorXd>(thetas.begin() + static_cast<R_xlen_t>(j) * thetas.nrow(), thetas.nrow()));
+      const lmmkit::ObjectivePieces pieces = engine->pieces();
       values(1, j) = pieces.ldL2;
       values(2, j) = pieces.ldRX2;
       values(3, j) = pieces.pwrss;
@@ -133,8 +147,7 @@ Rcpp::NumericMatrix lmmkit_objective(const Rcpp::List& model, bool reml, const R
 Rcpp::List lmmkit_variance_derivatives(const Rcpp::List& model, bool reml, const Rcpp::List& control,
                                        const Eigen::Map<Eigen::VectorXd> theta, double sigma) {
   return guarded([&] {
-    const auto prepared = prepared_at(model, reml, control, theta);
-    const auto d = lmmkit::variance_derivatives(prepared->factor(), prepared->covariance(), theta, sigma, reml);
+    const auto d = prepared(model, reml, control)->variance_derivatives(theta, sigma);
     Rcpp::List P, Q;
     for (size_t i = 0; i < d.P.size(); ++i) {
       P.push_back(Rcpp::wrap(d.P[i]));
@@ -153,8 +166,6 @@ Eigen::VectorXd lmmkit_prediction_variances(const Rcpp::List& model, bool reml, 
                                             const Eigen::Map<Eigen::VectorXd> theta,
                                             const Eigen::Map<Eigen::MatrixXd> X_new, const Rcpp::S4& Zt_new) {
   return guarded([&] {
-    const auto prepared = prepared_at(model, reml, control, theta);
-    return lmmkit::prediction_variances(prepared->factor(), prepared->covariance(), theta, X_new,
-                                        to_sparse(Zt_new));
+    return prepared(model, reml, control)->prediction_variances(theta, X_new, to_sparse(Zt_new));
   });
 }

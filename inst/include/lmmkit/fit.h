@@ -1,64 +1,25 @@
-// Fits a linear mixed model: prepares the cross products, minimises the profiled objective, reads off the estimates.
+// Fits a linear mixed model: minimises the profiled objective in the internal parametrisation, reports in the user's.
 #ifndef LMMKIT_FIT_H
 #define LMMKIT_FIT_H
 
-#include "bobyqa.h"
 #include "conditional_variance.h"
-#include "objective.h"
+#include "standardized_model.h"
 
 namespace lmmkit {
 
-enum class FactorLayout {
-  automatic,  // block-diagonal first term; the rest dense up to dense_limit columns, else sparse
-  blocked,    // block-diagonal first term, dense rest
-  sparse      // one general sparse factor with a fill-reducing ordering (lme4's approach)
-};
-
-struct FitOptions {
-  bool reml = true;
-  FactorLayout layout = FactorLayout::automatic;
-  int dense_limit = 4000;
-  OptimizerSettings optimizer;
-  Vector start;               // empty: 1 on diagonals, 0 elsewhere
-  bool conditional_variances = true;
-};
-
 struct FitResult {
   Vector theta, beta, u, b;
+  Vector theta_internal;     // theta in the internal parametrisation (scale-free: for singularity checks)
   double sigma = 0;
   double objective = 0;
   ObjectivePieces pieces;
   Matrix vcov_unscaled;
   std::vector<Matrix> condvar;
-  Vector gradient;           // finite-difference gradient of the objective at theta
+  Vector gradient;           // finite-difference gradient of the objective at theta_internal
   Vector curvature;          // finite-difference second derivatives (diagonal of the Hessian)
   OptimizerResult optimizer;
   bool blocked = false;      // the first term was held block-diagonally
   bool dense_rest = false;
-};
-
-// A model prepared for repeated evaluation of its objective at any theta.
-class PreparedModel {
- public:
-  PreparedModel(const ModelData& data, const FitOptions& options)
-      : cov_(data.terms),
-        cp_(form_cross_products(data, options.layout != FactorLayout::sparse)),
-        dense_rest_(options.layout == FactorLayout::blocked ||
-                    (options.layout == FactorLayout::automatic && cp_.q2 <= options.dense_limit)),
-        objective_(cp_, cov_, options.reml, dense_rest_) {}
-
-  double operator()(const Vector& theta) { return objective_(theta); }
-  const RelativeCovariance& covariance() const { return cov_; }
-  const CrossProducts& cross_products() const { return cp_; }
-  const PlsFactor& factor() const { return objective_.factor(); }
-  bool dense_rest() const { return dense_rest_; }
-  bool reml() const { return objective_.reml(); }
-
- private:
-  RelativeCovariance cov_;
-  CrossProducts cp_;
-  bool dense_rest_;
-  Objective objective_;
 };
 
 namespace detail {
@@ -97,31 +58,62 @@ inline void validate_start(const Vector& start, const Vector& lower) {
   }
 }
 
+// A residual standard deviation below 1e-10 of the response's own scale is a likelihood without a maximum.
+inline void check_residual_variance(double sigma, const InternalData& data) {
+  const double scale = std::sqrt(data.weights.dot(data.y.cwiseAbs2()) / data.weights.sum());
+  if (!(sigma > 1e-10 * scale)) {
+    throw std::domain_error(
+        "the residual variance is estimated as zero: the response is fitted exactly by the fixed and random "
+        "effects (is it constant within the levels of a grouping factor?)");
+  }
+}
+
+// The estimates at the internal optimum theta, mapped to the user's parametrisation.
+inline void read_estimates(StandardizedModel& model, const FitOptions& options, FitResult& fit) {
+  PreparedModel& inner = model.internal();
+  const Standardization& map = model.standardization();
+  const RelativeCovariance& cov = inner.covariance();
+  const Vector& t = fit.theta_internal;
+  fit.objective = inner(t) + map.objective_shift(options.reml);
+  const PlsFactor& factor = inner.factor();
+  const CrossProducts& cp = inner.cross_products();
+  const ObjectivePieces internal = factor.pieces();
+  const double sigma_internal = profiled_sigma(internal, cp.n, cp.p, options.reml);
+  check_residual_variance(sigma_internal, map.data());
+  const Vector beta = factor.beta();
+  const Vector u = factor.spherical_modes(beta);
+  fit.theta = map.theta_to_user(t);
+  fit.pieces = map.pieces_to_user(internal);
+  fit.sigma = map.sigma_scale() * sigma_internal;
+  fit.beta = map.beta_to_user(beta);
+  fit.u = map.u_to_user(u, t);
+  fit.b = map.b_to_user(cov.lambda(t, 0) * u);
+  fit.vcov_unscaled = map.vcov_unscaled_to_user(factor.vcov_unscaled());
+  if (options.conditional_variances) {
+    fit.condvar = map.condvar_to_user(conditional_variances(factor, cov, t, sigma_internal));
+  }
+  fit.blocked = cp.q1 > 0;
+  fit.dense_rest = inner.dense_rest();
+}
+
 }  // namespace detail
 
 inline FitResult fit_lmm(const ModelData& data, const FitOptions& options) {
-  PreparedModel model(data, options);
-  const RelativeCovariance& cov = model.covariance();
-  const Vector lower = cov.lower_bounds();
-  const Vector start = options.start.size() > 0 ? options.start : cov.default_start();
-  detail::validate_start(start, lower);
+  StandardizedModel model(data, options);
+  PreparedModel& inner = model.internal();
+  const Vector lower = inner.covariance().lower_bounds();
+  Vector start = inner.covariance().default_start();
+  if (options.start.size() > 0) {
+    detail::validate_start(options.start, lower);
+    start = model.standardization().theta_to_internal(options.start);
+  }
   FitResult fit;
-  fit.optimizer = minimize_bobyqa([&model](const Vector& theta) { return model(theta); }, start, lower,
+  fit.optimizer = minimize_bobyqa([&inner](const Vector& theta) { return inner(theta); }, start, lower,
                                   options.optimizer);
-  fit.theta = fit.optimizer.x;
-  detail::objective_derivatives(model, fit.theta, fit.optimizer.value, lower, fit.gradient, fit.curvature);
-  fit.objective = model(fit.theta);
-  const PlsFactor& factor = model.factor();
-  const CrossProducts& cp = model.cross_products();
-  fit.pieces = factor.pieces();
-  fit.sigma = profiled_sigma(fit.pieces, cp.n, cp.p, options.reml);
-  fit.beta = factor.beta();
-  fit.u = factor.spherical_modes(fit.beta);
-  fit.b = cov.lambda(fit.theta, 0) * fit.u;
-  fit.vcov_unscaled = factor.vcov_unscaled();
-  if (options.conditional_variances) fit.condvar = conditional_variances(factor, cov, fit.theta, fit.sigma);
-  fit.blocked = cp.q1 > 0;
-  fit.dense_rest = model.dense_rest();
+  fit.theta_internal = fit.optimizer.x;
+  detail::objective_derivatives(inner, fit.theta_internal, fit.optimizer.value, lower, fit.gradient,
+                                fit.curvature);
+  detail::read_estimates(model, options, fit);
   return fit;
 }
 

@@ -29,10 +29,9 @@ struct ModelData {
     if (offset.size() != n) throw std::invalid_argument("offset must have one value per observation");
     if (Zt.cols != n) throw std::invalid_argument("Zt must have one column per observation");
     if (terms.empty()) throw std::invalid_argument("at least one random-effect term is required");
+    validate_terms(terms);
     if (Zt.rows != n_random()) throw std::invalid_argument("Zt rows do not match the random-effect terms");
-    for (const TermSpec& t : terms) {
-      if (t.ncol < 1 || t.nlevels < 1) throw std::invalid_argument("each term needs a column and a level");
-    }
+    Zt.validate();
     for (int i = 0; i < n; ++i) {
       if (!(weights[i] > 0) || !std::isfinite(weights[i])) {
         throw std::invalid_argument("weights must be positive and finite");

@@ -25,6 +25,7 @@ class PlsFactor {
       : cp_(cp), cov_(cov), L22_(make_rest_factor(dense_rest)) {}
 
   void update(const Vector& theta) {
+    cov_.check_theta(theta);
     const int first_rest = cp_.q1 > 0 ? 1 : 0;
     const SparseMatrix lambda2 = cov_.lambda(theta, first_rest);
     SparseMatrix carry1(0, 0);
@@ -94,15 +95,30 @@ class PlsFactor {
   const Matrix& L33() const { return L33_; }  // (p + 1) x (p + 1)
 
  private:
+  // The fixed-effect block, then the response row: its last pivot is the penalized residual sum of squares.
   void factor_fixed_block() {
+    const int p = cp_.p;
     Matrix S = cp_.AXX;
     if (cp_.q1 > 0) S.noalias() -= L31_ * L31_.transpose();
     if (cp_.q2 > 0) S.noalias() -= L32_ * L32_.transpose();
-    Eigen::LLT<Matrix> llt(S);
-    if (llt.info() != Eigen::Success) {
-      throw std::runtime_error("fixed-effect block is not positive definite (is X rank deficient?)");
+    L33_ = Matrix::Zero(p + 1, p + 1);
+    if (p > 0) {
+      Eigen::LLT<Matrix> llt(S.topLeftCorner(p, p));
+      if (llt.info() != Eigen::Success || !llt.matrixLLT().allFinite()) {
+        throw std::runtime_error(
+            "the fixed-effect columns are linearly dependent given the random effects (their cross-product "
+            "block is not positive definite)");
+      }
+      L33_.topLeftCorner(p, p) = llt.matrixL();
+      L33_.row(p).head(p) = llt.matrixL().solve(S.col(p).head(p)).transpose();
     }
-    L33_ = llt.matrixL();
+    const double pwrss = S(p, p) - L33_.row(p).head(p).squaredNorm();
+    if (!(pwrss > 0) || !std::isfinite(pwrss)) {
+      throw std::domain_error(
+          "the residual sum of squares is zero: the response is fitted exactly by the fixed and random effects "
+          "(is it constant within the levels of a grouping factor?)");
+    }
+    L33_(p, p) = std::sqrt(pwrss);
   }
 
   const CrossProducts& cp_;

@@ -12,6 +12,7 @@ namespace lmmkit {
 class RelativeCovariance {
  public:
   explicit RelativeCovariance(std::vector<TermSpec> terms) : terms_(std::move(terms)) {
+    validate_terms(terms_);
     int offset = 0;
     for (const TermSpec& t : terms_) {
       theta_offset_.push_back(offset);
@@ -51,6 +52,15 @@ class RelativeCovariance {
     Vector start(n_theta_);
     for (int i = 0; i < n_theta_; ++i) start[i] = mask[i] ? 1.0 : 0.0;
     return start;
+  }
+
+  // theta must have one finite value per parameter.
+  void check_theta(const Vector& theta) const {
+    if (theta.size() != n_theta_) {
+      throw std::invalid_argument("theta must have " + std::to_string(n_theta_) + " values, not " +
+                                  std::to_string(theta.size()));
+    }
+    if (!theta.allFinite()) throw std::invalid_argument("theta must be finite");
   }
 
   Matrix template_factor(const Vector& theta, int k) const {
