@@ -30,6 +30,7 @@ build_lmm_matrices <- function(parsed, data, weights = NULL, offset = NULL,
                                subset = NULL, na.action = stats::na.omit,
                                contrasts = NULL) {
   data <- check_data_frame(data)
+  parsed <- expand_dot(parsed, data)
   frame_formula <- lmm_frame_formula(parsed)
   check_variables_found(all.vars(frame_formula), data,
                         environment(parsed$formula))
@@ -37,11 +38,12 @@ build_lmm_matrices <- function(parsed, data, weights = NULL, offset = NULL,
   check_offset(offset, nrow(data))
   raw <- lmm_raw_frame(frame_formula, data, weights, offset, subset)
   check_raw_frame(raw)
-  frame <- drop_unused_levels(match.fun(na.action)(raw))
+  frame <- drop_unused_levels(apply_na_action(raw, na.action, grouping_variables(parsed)))
   attr(frame, "terms") <- attr(raw, "terms")
   check_rows_left(frame, raw)
   y <- as.numeric(frame[[1L]])
-  check_response_varies(y, names(frame)[1L])
+  offset <- frame_offset(frame)
+  check_response_varies(y, names(frame)[1L], offset)
   re <- build_re(parsed$re_terms, frame)
   fixed_terms <- fixed_terms_with_predvars(parsed$fixed, raw)
   attr(frame, "terms") <- fixed_terms
@@ -49,7 +51,7 @@ build_lmm_matrices <- function(parsed, data, weights = NULL, offset = NULL,
   list(formula = parsed$formula, fixed_formula = parsed$fixed, frame = frame,
        y = y, X = fixed_model_matrix(fixed_terms, frame, contrasts),
        weights = frame_column_or(frame, "(weights)", rep(1, n)),
-       offset = frame_offset(frame), re = re)
+       offset = offset, re = re)
 }
 
 #' Evaluate a `weights`, `offset` or `subset` argument like lm() does
@@ -69,6 +71,31 @@ eval_lmm_arg <- function(expr, data, env, arg) {
     stop("Cannot evaluate `", arg, " = ", deparse1(expr), "`: ",
          conditionMessage(e), call. = FALSE)
   })
+}
+
+#' Expand `.` in the fixed part to the columns of `data`
+#'
+#' As in lm(), `.` stands for every column of `data` not on the left-hand
+#' side, except that the grouping variables of the random-effect terms are left
+#' out: a factor cannot usefully be both a fixed effect and the grouping of a
+#' random effect. (lme4 1.1-31 leaves them in.) Variables of the left-hand
+#' sides of random-effect terms stay, so `y ~ . + (x | g)` has a fixed slope
+#' for `x`.
+#' @return `parsed` with `fixed` spelled out.
+#' @noRd
+expand_dot <- function(parsed, data) {
+  if (!("." %in% all.vars(parsed$fixed))) return(parsed)
+  keep <- setdiff(names(data), grouping_variables(parsed))
+  fixed <- stats::formula(stats::terms(parsed$fixed, data = data[keep]))
+  environment(fixed) <- environment(parsed$formula)
+  parsed$fixed <- fixed
+  parsed
+}
+
+#' Names of the variables of the grouping factors of the random-effect terms
+#' @noRd
+grouping_variables <- function(parsed) {
+  unique(unlist(lapply(parsed$re_terms, function(term) all.vars(term$group))))
 }
 
 #' Formula over every variable of the model, used to build the model frame

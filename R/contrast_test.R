@@ -11,7 +11,10 @@
 #'
 #' @param fit An [`lmm`][lmm] fit.
 #' @param L A numeric vector (one contrast) or matrix with one column per
-#'   fixed effect (see `names(fixef(fit))`).
+#'   fixed effect (see `names(fixef(fit))`). A named vector, or a matrix with
+#'   column names, is matched to the coefficients by name: it may list them in
+#'   any order and leave some out (they get 0); a name that is not a
+#'   coefficient is an error.
 #' @param ddf `"Satterthwaite"` (default), `"Kenward-Roger"` (needs a REML
 #'   fit; an ML fit is refitted with REML, with a message) or `"none"`
 #'   (denominator df infinite, i.e. a Wald chi-square test divided by its df).
@@ -65,7 +68,8 @@ check_lmm_fit <- function(fit) {
 check_contrast_matrix <- function(L, beta) {
   p <- length(beta)
   if (!is.numeric(L)) stop("`L` must be a numeric vector or matrix.", call. = FALSE)
-  if (!is.matrix(L)) L <- matrix(L, nrow = 1)
+  if (!is.matrix(L)) L <- matrix(L, nrow = 1, dimnames = list(NULL, names(L)))
+  if (!is.null(colnames(L))) L <- match_contrast_names(L, names(beta))
   if (ncol(L) != p) {
     stop(sprintf("`L` must have one column per fixed effect: expected %d column%s (%s), got %d.",
                  p, if (p == 1L) "" else "s", paste(names(beta), collapse = ", "), ncol(L)),
@@ -74,4 +78,23 @@ check_contrast_matrix <- function(L, beta) {
   if (anyNA(L) || any(!is.finite(L))) stop("`L` must contain finite numbers only.", call. = FALSE)
   if (nrow(L) == 0L || all(L == 0)) stop("`L` has no non-zero contrast to test.", call. = FALSE)
   L
+}
+
+#' Columns of a named `L` put in the order of the coefficients; coefficients
+#' it does not name get 0
+#' @noRd
+match_contrast_names <- function(L, coef_names) {
+  nm <- colnames(L)
+  if (any(is.na(nm) | nm == "") || anyDuplicated(nm)) {
+    stop("`L` must name each coefficient once, or have no names.", call. = FALSE)
+  }
+  unknown <- setdiff(nm, coef_names)
+  if (length(unknown) > 0L) {
+    stop("`L` names ", if (length(unknown) == 1L) "a coefficient" else "coefficients",
+         " not in the model: ", quoted_list(unknown), "; the fixed effects are ",
+         quoted_list(coef_names), ".", call. = FALSE)
+  }
+  out <- matrix(0, nrow(L), length(coef_names), dimnames = list(rownames(L), coef_names))
+  out[, nm] <- L
+  out
 }

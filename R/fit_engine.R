@@ -15,7 +15,7 @@
 #' @noRd
 fit_lmm_engine <- function(mats, REML, control, start = NULL) {
   .lmmkit_fit(engine_data(mats), isTRUE(REML), unclass(control),
-              engine_start(start, mats$re$theta_start))
+              engine_start(start, mats$re$theta_start, mats$re$lower))
 }
 
 #' Evaluate the engine's objective at one or more values of theta
@@ -46,13 +46,29 @@ engine_X <- function(X) {
   X
 }
 
-# The user's starting theta; numeric(0) lets the engine start from its internal default.
-engine_start <- function(start, default) {
+#' Starting theta: the user's `start` checked against the model's theta
+#' (length, finite, diagonal elements at or above 0), or numeric(0), which
+#' lets the engine start from its internal default
+#' @noRd
+engine_start <- function(start, default, lower) {
   if (is.null(start)) return(numeric(0))
-  if (is.list(start)) start <- start$theta
-  if (!is.numeric(start) || length(start) != length(default) || anyNA(start)) {
-    stop(sprintf("start must be a numeric theta of length %d (one value per covariance parameter).",
-                 length(default)), call. = FALSE)
+  if (is.list(start)) {
+    if (is.null(start$theta)) {
+      stop("`start` is a list without an element `theta`: give it as list(theta = ...).",
+           call. = FALSE)
+    }
+    start <- start$theta
+  }
+  if (!is.numeric(start) || length(start) != length(default)) {
+    stop(sprintf("`start` must be a numeric theta of length %d (one value per covariance parameter), not %s.",
+                 length(default), describe_value(start)), call. = FALSE)
+  }
+  bad <- !is.finite(start) | start < lower
+  if (any(bad)) {
+    stop("`start` must be finite, and at least 0 on the diagonal of each relative ",
+         "covariance factor: ", n_of(sum(bad), "element is", "elements are"), " not (",
+         paste0("theta[", which(bad), "] = ", format(start[bad]), collapse = ", "), ").",
+         call. = FALSE)
   }
   as.numeric(start)
 }

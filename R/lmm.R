@@ -14,14 +14,20 @@
 #' missing at random. Aliased fixed-effect columns are dropped with a message.
 #'
 #' @param formula A two-sided formula with at least one random-effect term.
-#' @param data A data frame containing the variables of the formula.
+#'   `.` in the fixed part stands for every column of `data` except the
+#'   response and the grouping variables of the random-effect terms.
+#' @param data A data frame containing the variables of the formula, or a
+#'   list of named columns of equal length.
 #' @param REML Estimate by REML (default) or by maximum likelihood.
 #' @param weights Optional positive prior weights: the residual variance of
 #'   observation i is sigma^2 / weights\[i\]. A column of `data` may be named.
 #' @param offset Optional known term added to the linear predictor; adds to
 #'   any `offset()` in the formula. A column of `data` may be named.
 #' @param subset Optional expression or index selecting the rows of `data`.
-#' @param na.action How to handle missing values (default [stats::na.omit()]).
+#' @param na.action How to handle missing values (default [stats::na.omit()];
+#'   [stats::na.exclude()] pads `fitted()`, `residuals()`, `predict()` and
+#'   `simulate()` with NA for the rows left out). No missing value may remain
+#'   after it, so [stats::na.pass()] works only on complete data.
 #' @param contrasts Optional list of contrasts for factors of the fixed part.
 #' @param control Settings from [lmm_control()].
 #' @param start Optional starting values of theta (lme4's parametrisation of

@@ -42,29 +42,59 @@ lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4
                         check.conv = c("warning", "message", "ignore", "stop"),
                         singular.tol = 1e-4, grad.tol = 2e-3, condVar = TRUE,
                         standardize = TRUE) {
-  factor <- match.arg(factor)
-  check.singular <- match.arg(check.singular)
-  check.conv <- match.arg(check.conv)
-  positive <- c(ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,
-                singular.tol = singular.tol, grad.tol = grad.tol)
-  bad <- !is.finite(positive) | positive < 0
-  if (any(bad)) {
-    stop("lmm_control(): ", paste(names(positive)[bad], collapse = ", "),
-         " must be a non-negative number.", call. = FALSE)
+  factor <- match_control_choice(factor, c("auto", "blocked", "sparse"), "factor")
+  check.singular <- match_control_choice(check.singular, c("message", "warning", "ignore", "stop"),
+                                         "check.singular")
+  check.conv <- match_control_choice(check.conv, c("warning", "message", "ignore", "stop"),
+                                     "check.conv")
+  tolerances <- list(ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,
+                     singular.tol = singular.tol, grad.tol = grad.tol)
+  for (nm in names(tolerances)) {
+    check_control_number(tolerances[[nm]], nm, "a single non-negative finite number")
   }
-  if (!is.numeric(maxeval) || length(maxeval) != 1L || maxeval < 1) {
-    stop("lmm_control(): maxeval must be a positive whole number.", call. = FALSE)
-  }
-  if (!is.numeric(dense_limit) || length(dense_limit) != 1L || dense_limit < 0) {
-    stop("lmm_control(): dense_limit must be a non-negative whole number.", call. = FALSE)
+  check_control_number(maxeval, "maxeval", "a single positive whole number", lower = 1,
+                       whole = TRUE)
+  check_control_number(dense_limit, "dense_limit", "a single non-negative whole number",
+                       whole = TRUE)
+  for (nm in c("condVar", "standardize")) {
+    value <- get(nm)
+    if (!is.logical(value) || length(value) != 1L || is.na(value)) {
+      stop("lmm_control(): `", nm, "` must be TRUE or FALSE, not ", describe_value(value), ".",
+           call. = FALSE)
+    }
   }
   structure(list(factor = factor, dense_limit = as.integer(dense_limit),
                  ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,
                  maxeval = as.integer(maxeval), check.singular = check.singular,
                  check.conv = check.conv, singular.tol = singular.tol,
-                 grad.tol = grad.tol, condvar = isTRUE(condVar),
-                 standardize = isTRUE(standardize)),
+                 grad.tol = grad.tol, condvar = condVar, standardize = standardize),
             class = "lmm_control")
+}
+
+#' A choice of lmm_control(), matched as match.arg() does (the first choice
+#' by default, unique abbreviations allowed), with a message naming it
+#' @noRd
+match_control_choice <- function(x, choices, name) {
+  if (identical(x, choices)) return(choices[1L])
+  hit <- if (is.character(x) && length(x) == 1L && !is.na(x)) pmatch(x, choices) else NA
+  if (is.na(hit)) {
+    stop("lmm_control(): `", name, "` must be one of ", paste0("\"", choices, "\"", collapse = ", "),
+         ", not ", describe_value(x), ".", call. = FALSE)
+  }
+  choices[hit]
+}
+
+#' A numeric setting of lmm_control(): one finite number at or above `lower`
+#' (and a whole number that fits an integer when `whole`)
+#' @noRd
+check_control_number <- function(x, name, expected, lower = 0, whole = FALSE) {
+  ok <- is.numeric(x) && length(x) == 1L && is.finite(x) && x >= lower &&
+    (!whole || (x == round(x) && x <= .Machine$integer.max))
+  if (!ok) {
+    stop("lmm_control(): `", name, "` must be ", expected, ", not ", describe_value(x), ".",
+         call. = FALSE)
+  }
+  invisible(x)
 }
 
 # Reports a problem with the severity the user chose in lmm_control().

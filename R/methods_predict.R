@@ -63,7 +63,7 @@ predict.lmm <- function(object, newdata = NULL, re.form = NULL,
     eta <- eta + as.vector(Matrix::crossprod(object$re$Zt, b))
     return(per_observation(object, eta))
   }
-  newdata <- as.data.frame(newdata)
+  newdata <- check_newdata(newdata)
   eta <- predict_fixed(object, newdata)
   for (k in which(vapply(masks, any, NA))) {
     eta <- eta + predict_term(object, object$re$terms[[k]], newdata, masks[[k]],
@@ -138,8 +138,30 @@ newdata_fixed_design <- function(object, newdata) {
   xlev <- stats::.getXlevels(tt, object$frame)
   check_new_factor_levels(xlev, newdata, environment(tt))
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = xlev)
+  check_newdata_numeric(attr(tt, "dataClasses"), mf)
   X <- stats::model.matrix(tt, mf, contrasts.arg = attr(object$X, "contrasts"))
   list(X = X[, colnames(object$X), drop = FALSE], offset = stats::model.offset(mf))
+}
+
+#' Error naming a variable that was numeric in the fit but is not in newdata
+#' @noRd
+check_newdata_numeric <- function(classes, mf) {
+  for (nm in intersect(names(classes)[classes == "numeric"], names(mf))) {
+    if (!is.numeric(mf[[nm]])) {
+      stop(sprintf("newdata has variable '%s' of class '%s'; it was numeric in the fit",
+                   nm, class(mf[[nm]])[1L]), call. = FALSE)
+    }
+  }
+}
+
+#' newdata must be a data frame, a list of columns or a matrix with column names
+#' @noRd
+check_newdata <- function(newdata) {
+  if (!(is.list(newdata) || (is.matrix(newdata) && !is.null(colnames(newdata))))) {
+    stop(sprintf("newdata must be a data frame, not %s", describe_value(newdata)),
+         call. = FALSE)
+  }
+  as.data.frame(newdata)
 }
 
 #' Error naming variables missing from newdata

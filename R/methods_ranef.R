@@ -47,7 +47,9 @@ group_postvar <- function(object, idx) {
 #' @param condVar If `TRUE`, attach the conditional variances as attribute
 #'   `"postVar"` of each data frame (lme4's name): a p x p x (number of levels)
 #'   array, or, when several terms share the grouping factor, a list of such
-#'   arrays, one per term (as lme4 does).
+#'   arrays, one per term (as lme4 does). A fit made with
+#'   `lmm_control(condVar = FALSE)` has none: by default its conditional modes
+#'   come without them, and asking for them with `condVar = TRUE` is an error.
 #' @param ... Ignored.
 #' @return An object of class `"ranef.lmm"`: a named list of data frames, one
 #'   per grouping factor, with one row per level and one column per
@@ -60,6 +62,7 @@ group_postvar <- function(object, idx) {
 #' @method ranef lmm
 #' @export
 ranef.lmm <- function(object, condVar = TRUE, ...) {
+  condVar <- ranef_condvar_wanted(object, condVar, missing(condVar))
   groups <- terms_by_group(object$re)
   ans <- lapply(groups, function(idx) {
     mats <- lapply(object$re$terms[idx], term_ranef_matrix, object = object)
@@ -68,6 +71,20 @@ ranef.lmm <- function(object, condVar = TRUE, ...) {
     df
   })
   structure(ans, class = "ranef.lmm")
+}
+
+#' Whether ranef() attaches conditional variances: as asked, when the fit has them
+#' @noRd
+ranef_condvar_wanted <- function(object, condVar, by_default) {
+  if (!is.logical(condVar) || length(condVar) != 1L || is.na(condVar)) {
+    stop("ranef(): `condVar` must be TRUE or FALSE, not ", describe_value(condVar), ".",
+         call. = FALSE)
+  }
+  if (!condVar || length(object$condvar) > 0L) return(condVar)
+  if (by_default) return(FALSE)
+  stop("ranef(): the conditional variances were not computed for this fit, made with ",
+       "`lmm_control(condVar = FALSE)`; refit with `condVar = TRUE` to get them, or ",
+       "call ranef() with `condVar = FALSE`.", call. = FALSE)
 }
 
 #' Print conditional modes

@@ -18,14 +18,15 @@
 #' of observation i by 1 / sqrt(weights\[i\]), as the model says.)
 #'
 #' @param object An [`lmm`][lmm] object.
-#' @param nsim Number of simulated responses.
+#' @param nsim Number of simulated responses: a single positive whole number.
 #' @param seed `NULL` or an integer passed to [set.seed()]; as in
 #'   [stats::simulate()], the random-number state is restored afterwards.
 #' @param re.form Which random effects to condition on: `NA` or `~0` (none,
 #'   the default), `NULL` (all) or a formula of random-effect terms.
 #' @param ... Ignored.
 #' @return A data frame with columns `sim_1`, ..., `sim_<nsim>`, one row per
-#'   observation used in the fit, with attribute `"seed"` as
+#'   observation used in the fit (under `na.action = na.exclude`, one row per
+#'   row of `fitted()`, NA for the rows left out), with attribute `"seed"` as
 #'   [stats::simulate()] (the seed, or the random-number state before the
 #'   simulation).
 #' @examples
@@ -49,10 +50,18 @@ simulate.lmm <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
     val <- val + object$sigma * as.matrix(ZL %*% matrix(u, ncol = nsim))
   }
   val <- val + (object$sigma / sqrt(object$weights)) * matrix(stats::rnorm(n * nsim), n, nsim)
-  val <- as.data.frame(val)
-  names(val) <- paste("sim", seq_len(nsim), sep = "_")
-  rownames(val) <- rownames(object$frame)
-  attr(val, "seed") <- rng$state
+  simulated_frame(object, val, rng$state)
+}
+
+#' The simulated responses as a data frame, one row per observation of
+#' `fitted()`: under `na.exclude` the rows left out of the fit are NA, as in
+#' lme4's simulate.merMod()
+#' @noRd
+simulated_frame <- function(object, val, seed) {
+  cols <- lapply(seq_len(ncol(val)), function(j) per_observation(object, val[, j]))
+  val <- as.data.frame(stats::setNames(cols, paste("sim", seq_len(ncol(val)), sep = "_")))
+  rownames(val) <- names(cols[[1L]])
+  attr(val, "seed") <- seed
   val
 }
 
@@ -99,9 +108,14 @@ conditional_part <- function(object, cond) {
   as.numeric(Matrix::crossprod(object$re$Zt, object$b * keep))
 }
 
+#' `nsim` must be one finite positive whole number
+#' @noRd
 check_nsim <- function(nsim) {
-  if (!is.numeric(nsim) || length(nsim) != 1L || is.na(nsim) || nsim < 1 || nsim != round(nsim)) {
-    stop("nsim must be a positive whole number.", call. = FALSE)
+  ok <- is.numeric(nsim) && length(nsim) == 1L && is.finite(nsim) && nsim >= 1 &&
+    nsim == round(nsim) && nsim <= .Machine$integer.max
+  if (!ok) {
+    stop("simulate(): `nsim` must be a single positive whole number, not ",
+         describe_value(nsim), ".", call. = FALSE)
   }
   as.integer(nsim)
 }

@@ -8,10 +8,22 @@ n_of <- function(n, singular, plural = paste0(singular, "s")) {
 
 #' "'a'", "'a' and 'b'", "'a', 'b' and 'c'"
 #' @noRd
-quoted_list <- function(x) {
-  x <- paste0("'", x, "'")
+quoted_list <- function(x) and_list(paste0("'", x, "'"))
+
+#' "a", "a and b", "a, b and c"
+#' @noRd
+and_list <- function(x) {
   if (length(x) <= 1L) return(x)
   paste(paste(x[-length(x)], collapse = ", "), "and", x[length(x)])
+}
+
+#' A short description of a bad argument value, for messages: "Inf", "NA",
+#' "a character string", "a vector of length 3"
+#' @noRd
+describe_value <- function(x) {
+  if (length(x) != 1L) return(paste("a vector of length", length(x)))
+  if (is.numeric(x) || is.logical(x)) return(format(x))
+  paste0("\"", format(x), "\" (", class(x)[1L], ")")
 }
 
 #' Labels of the first few offending rows, for messages
@@ -26,13 +38,31 @@ row_examples <- function(bad, labels) {
 #' `data` must be a data frame with at least one row
 #' @noRd
 check_data_frame <- function(data) {
-  if (is.list(data) && !is.data.frame(data)) data <- as.data.frame(data)
+  if (is.list(data) && !is.data.frame(data)) {
+    check_list_lengths(data)
+    data <- as.data.frame(data, optional = TRUE)
+  }
   if (!is.data.frame(data)) {
     stop("`data` must be a data frame, not ", class(data)[1L], ".",
          call. = FALSE)
   }
   if (nrow(data) == 0L) stop("`data` has 0 rows: there is nothing to fit.", call. = FALSE)
   data
+}
+
+#' A list given as `data` must have named columns of one length, as lm() requires
+#' @noRd
+check_list_lengths <- function(data) {
+  if (length(data) > 0L && (is.null(names(data)) || any(names(data) == ""))) {
+    stop("`data` is a list with unnamed elements: name every column.", call. = FALSE)
+  }
+  lens <- vapply(data, NROW, 0L)
+  if (length(unique(lens)) > 1L) {
+    stop("`data` is a list whose columns have different lengths (",
+         paste0("'", names(lens), "' ", lens, collapse = ", "),
+         "): variable lengths differ, as in lm().", call. = FALSE)
+  }
+  invisible(data)
 }
 
 #' Every variable of the formula must be in `data` (or, as in lm(), in the
@@ -142,23 +172,74 @@ check_finite <- function(x, name, rows) {
   invisible(x)
 }
 
+#' Apply `na.action` to the raw frame; no missing value may remain after it
+#'
+#' An error from `na.action` (as from na.fail()) and missing values it keeps
+#' (as na.pass() does) both get a message naming the variables with NAs.
+#' @param group_vars Names of the grouping variables, for messages.
+#' @noRd
+apply_na_action <- function(raw, na.action, group_vars) {
+  frame <- tryCatch(match.fun(na.action)(raw), error = function(e) {
+    if (!anyNA(raw)) stop(e)
+    stop("Missing values (NA) in ", na_variables(raw, group_vars), " and `na.action` ",
+         "refused them (", conditionMessage(e), "); use `na.action = na.omit` or ",
+         "`na.action = na.exclude` to drop those rows.", call. = FALSE)
+  })
+  if (anyNA(frame)) {
+    stop("Missing values (NA) remain after `na.action` in ", na_variables(frame, group_vars),
+         ": lmmkit cannot fit rows with missing values; use `na.action = na.omit` ",
+         "or `na.action = na.exclude` to drop those rows.", call. = FALSE)
+  }
+  frame
+}
+
+#' The variables of a frame holding NAs, by role, with their counts of rows
+#' @noRd
+na_variables <- function(frame, group_vars) {
+  counts <- na_counts(frame)
+  labels <- vapply(names(counts), function(nm) {
+    if (identical(nm, names(frame)[1L])) return(paste0("the response '", nm, "'"))
+    if (nm %in% group_vars) return(paste0("the grouping factor '", nm, "'"))
+    switch(nm, "(weights)" = "`weights`", "(offset)" = "`offset`", paste0("'", nm, "'"))
+  }, "")
+  and_list(paste0(labels, " (", vapply(counts, n_of, "", "row"), ")"))
+}
+
+#' Number of rows with missing values of each column of a frame that has any
+#' @noRd
+na_counts <- function(frame) {
+  counts <- vapply(frame, function(x) sum(!stats::complete.cases(x)), 0L)
+  counts[counts > 0L]
+}
+
 #' Rows must remain after `subset` and `na.action`
 #' @noRd
 check_rows_left <- function(frame, raw) {
   if (nrow(frame) > 0L) return(invisible(frame))
-  n_na <- vapply(raw, function(x) sum(!stats::complete.cases(x)), 0L)
-  n_na <- n_na[n_na > 0L]
+  n_na <- na_counts(raw)
   stop("No rows are left after removing rows with missing values (NA ",
        "counts: ", paste0(names(n_na), " ", n_na, collapse = ", "), ").",
        call. = FALSE)
 }
 
 #' The response must vary
+#'
+#' Constant means every value is exactly equal: a response with a large mean
+#' and a small spread (timestamps, coordinates) does vary.
 #' @noRd
-check_response_varies <- function(y, name) {
-  if (max(y) - min(y) <= sqrt(.Machine$double.eps) * max(abs(y))) {
-    stop("The response '", name, "' is constant (every value is ", format(y[1L]),
-         "): there is no variation to model.", call. = FALSE)
+check_response_varies <- function(y, name, offset = 0) {
+  if (length(y) == 1L) {
+    stop("The response '", name, "' has only 1 value: there is no variation to model.",
+         call. = FALSE)
+  }
+  if (all(y == y[1L])) {
+    stop("The response '", name, "' is constant (every value is ",
+         format(y[1L], digits = 15L), "): there is no variation to model.", call. = FALSE)
+  }
+  r <- y - offset
+  if (all(r == r[1L])) {
+    stop("The response '", name, "' minus the offset is constant (every difference is ",
+         format(r[1L], digits = 15L), "): there is no variation left to model.", call. = FALSE)
   }
   invisible(y)
 }
@@ -166,6 +247,11 @@ check_response_varies <- function(y, name) {
 #' A grouping factor must have some non-missing values
 #' @noRd
 check_grouping_values <- function(f, name) {
+  if (anyNA(levels(f))) {
+    stop("The grouping factor '", name, "' has a missing value (NA) as a level ",
+         "(as made by addNA()): give those rows a level of their own or drop them.",
+         call. = FALSE)
+  }
   if (all(is.na(f))) {
     stop("The grouping factor '", name, "' is missing (NA) in every row.",
          call. = FALSE)

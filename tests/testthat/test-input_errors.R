@@ -166,5 +166,5 @@ test_that("a grouping factor with NA kept by na.action is an error", {
   d <- make_data()
   d$g[2] <- NA
   expect_error(build(y ~ x + (1 | g), d, na.action = stats::na.pass),
-               "grouping factor 'g' has missing values")
+               "Missing values \\(NA\\) remain after `na.action` in the grouping factor 'g' \\(1 row\\)")
 })

@@ -54,7 +54,7 @@ test_that("re.form conditions on whole terms only", {
   expect_lt(max(abs(rowMeans(sims) - mu)), 4.5 * sqrt((sigma(fit)^2 + 81 * VarCorr(fit)[[2]][1]) / 2000))
   expect_error(simulate(sleep_fit(), re.form = ~ (1 | Subject)),
                "re.form must name whole random-effect terms; it names only some columns of 'Days | Subject'")
-  expect_error(simulate(fit, nsim = 0), "nsim must be a positive whole number")
+  expect_error(simulate(fit, nsim = 0), "`nsim` must be a single positive whole number, not 0")
 })
 
 test_that("simulate() is reproducible with a seed, restores the RNG state and matches lme4", {
