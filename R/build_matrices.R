@@ -45,6 +45,7 @@ build_lmm_matrices <- function(parsed, data, weights = NULL, offset = NULL,
   offset <- frame_offset(frame)
   check_response_varies(y, names(frame)[1L], offset)
   re <- build_re(parsed$re_terms, frame)
+  check_response_varies_within(y - offset, re$terms, names(frame)[1L])
   fixed_terms <- fixed_terms_with_predvars(parsed$fixed, raw)
   attr(frame, "terms") <- fixed_terms
   n <- nrow(frame)

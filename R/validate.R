@@ -244,6 +244,24 @@ check_response_varies <- function(y, name, offset = 0) {
   invisible(y)
 }
 
+#' The response (less the offset) must vary within some level of every
+#' grouping factor with a random intercept: otherwise the random intercepts fit
+#' it exactly, the residual variance goes to zero and the likelihood has no
+#' maximum
+#' @noRd
+check_response_varies_within <- function(y, terms, name) {
+  for (term in terms) {
+    if (!"(Intercept)" %in% term$cnms) next
+    spread <- tapply(y, term$factor, function(v) any(v != v[1L]))
+    if (!any(spread, na.rm = TRUE)) {
+      stop("The response '", name, "' is constant within every level of the grouping factor '",
+           term$group, "': its random intercepts fit it exactly, so the residual variance is zero ",
+           "and the model cannot be estimated.", call. = FALSE)
+    }
+  }
+  invisible(y)
+}
+
 #' A grouping factor must have some non-missing values
 #' @noRd
 check_grouping_values <- function(f, name) {

@@ -40,6 +40,7 @@ results <- rbind(
 )
 cat(sprintf("lmmkit %s, lme4 %s, R %s, %d cores\n", packageVersion("lmmkit"), packageVersion("lme4"),
             getRversion(), parallel::detectCores()))
+cat(sprintf("BLAS: %s\nLAPACK: %s\n", extSoftVersion()[["BLAS"]], La_library()))
 cat("Median elapsed seconds; ratio = lmmkit / lme4 (below 1: lmmkit faster);",
     "logLik_diff = lmmkit - lme4\n")
 print(results, row.names = FALSE)

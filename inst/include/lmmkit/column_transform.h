@@ -38,9 +38,9 @@ class ColumnTransform {
     anchor_ = constant_in_span(M1);
     centre_ = Vector::Zero(k);
     if (anchor_.size() > 0) centre_ = column_means(M1, weights, anchor_);
-    R_ = Matrix::Identity(k, k);
-    if (k > 0) R_ = normalised_qr_factor(centred(M1), weights);
-    if (!full_rank(R_)) {  // collinear columns: keep the exact power-of-two scaling only
+    const Matrix M2 = centred(M1);
+    R_ = normalised_qr_factor(M2, weights);
+    if (!full_rank(R_, M2, weights)) {  // collinear columns: keep the exact power-of-two scaling only
       anchor_.resize(0);
       centre_.setZero();
       R_.setIdentity();
@@ -124,7 +124,7 @@ class ColumnTransform {
     const Matrix weighted = w.cwiseSqrt().asDiagonal() * M;
     const Eigen::HouseholderQR<Matrix> qr(weighted);
     const int k = static_cast<int>(M.cols());
-    if (M.rows() < k) return Matrix::Zero(k, k);
+    if (k == 0 || M.rows() < k) return Matrix::Zero(k, k);
     Matrix R = qr.matrixQR().topRows(k).triangularView<Eigen::Upper>();
     for (int j = 0; j < k; ++j) {
       if (R(j, j) < 0) R.row(j) *= -1.0;  // a positive diagonal: an intercept maps to itself
@@ -133,11 +133,12 @@ class ColumnTransform {
     return R;
   }
 
-  static bool full_rank(const Matrix& R) {
-    if (!R.allFinite()) return false;
-    const double largest = R.diagonal().cwiseAbs().maxCoeff();
+  // Each column keeps more than 1e-11 of its own length once the columns before it are projected out.
+  static bool full_rank(const Matrix& R, const Matrix& M, const Vector& w) {
+    if (!R.allFinite() || M.rows() < M.cols()) return false;
     for (int j = 0; j < R.cols(); ++j) {
-      if (!(std::abs(R(j, j)) > 1e-11 * largest)) return false;
+      const double length = std::sqrt(w.dot(M.col(j).cwiseAbs2()) / w.sum());
+      if (!(std::abs(R(j, j)) > 1e-11 * length)) return false;
     }
     return true;
   }
