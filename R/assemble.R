@@ -10,6 +10,7 @@
 #' @return An object of class `"lmm"` (fields in DEVELOPING.md).
 #' @noRd
 assemble_lmm <- function(mats, engine, call, REML, control) {
+  check_finite_estimates(engine)
   beta <- stats::setNames(as.numeric(engine$beta), colnames(mats$X))
   b <- as.numeric(engine$b)
   fitted <- as.numeric(mats$X %*% beta) + as.numeric(Matrix::crossprod(mats$re$Zt, b)) + mats$offset
@@ -30,6 +31,19 @@ assemble_lmm <- function(mats, engine, call, REML, control) {
   fit$optinfo$warnings <- fit_problems(fit, scaled_gradient(engine$gradient, engine$curvature))
   report_fit_problems(fit)
   fit
+}
+
+# A fit is never returned with estimates or a likelihood that are not finite.
+check_finite_estimates <- function(engine) {
+  parts <- list(theta = engine$theta, "fixed effects" = engine$beta, sigma = engine$sigma,
+                "random effects" = engine$b, "log-likelihood" = engine$objective)
+  bad <- !vapply(parts, function(x) all(is.finite(x)), logical(1))
+  if (any(bad)) {
+    stop("lmm(): the fit gave non-finite values for ", paste(names(parts)[bad], collapse = ", "),
+         "; the data may exceed the range of double precision (check for values near 1e308).",
+         call. = FALSE)
+  }
+  invisible(engine)
 }
 
 unscaled_vcov <- function(m, coef_names) {

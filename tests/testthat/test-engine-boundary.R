@@ -71,3 +71,11 @@ test_that("a model without fixed effects fits and summarises", {
   ref <- lme4::lmer(time ~ 0 + (1 | bird), pigeons)
   expect_equal(as.numeric(logLik(fit)), as.numeric(logLik(ref)), tolerance = 1e-6)
 })
+
+test_that("an engine result that is not finite is an error, never a silent success", {
+  fit <- lmm(time ~ feed + (1 | bird), pigeons)
+  engine <- list(theta = fit$theta, beta = c(NaN, 1), sigma = fit$sigma, b = fit$b, objective = Inf)
+  expect_error(lmmkit:::check_finite_estimates(engine),
+               "non-finite values for fixed effects, log-likelihood")
+  expect_silent(lmmkit:::check_finite_estimates(list(theta = 1, beta = 2, sigma = 3, b = 4, objective = 5)))
+})

@@ -147,3 +147,14 @@ test_that("a fit with extreme weights is finite and agrees with lme4", {
   lme <- suppressWarnings(suppressMessages(lme4::lmer(time ~ feed + (1 | bird), p, weights = w)))
   expect_gte(as.numeric(logLik(ref)), as.numeric(logLik(lme)) - 1e-6 * abs(as.numeric(logLik(lme))))
 })
+
+test_that("fitting the data as given (standardize = FALSE) gives the same fit on well-scaled data", {
+  ss <- sleep()
+  a <- quiet_fit(Reaction ~ Days + (Days | Subject), ss)
+  b <- quiet_fit(Reaction ~ Days + (Days | Subject), ss, control = lmm_control(standardize = FALSE))
+  expect_equal(as.numeric(logLik(a)), as.numeric(logLik(b)), tolerance = 1e-9)
+  expect_equal(fixef(a), fixef(b), tolerance = 1e-6)
+  expect_equal(a$theta, b$theta, tolerance = 1e-4)
+  expect_equal(ranef(a)$Subject, ranef(b)$Subject, tolerance = 1e-4)
+  expect_error(lmm_control(standardize = NA), "`standardize` must be TRUE or FALSE")
+})
