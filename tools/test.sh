@@ -5,12 +5,18 @@
 #
 # Suites (run in this order, each counted separately):
 #   C++      cmake + ctest in build/ (tests/cpp/*.cpp, GoogleTest): one count
-#            per test reported by ctest.
+#            per test reported by ctest. Every test runs twice: optimised, and
+#            built with -fsanitize=address,undefined (ctest names "sanitized.*"),
+#            where any sanitizer finding aborts the test and so fails it
+#            (LMMKIT_SANITIZE=OFF skips the sanitized build).
 #   R        the package is built (R CMD build) and installed into a temporary
 #            library, then tests/testthat is run against the installed package
 #            with LMMKIT_SLOW_TESTS=true and NOT_CRAN=true: one count per
 #            test_that() block (a block with any failure or error fails, a
 #            skipped block is reported but counted neither way).
+#   sanitize tools/sanitize.sh: the R tests against the package built with
+#            ASan + UBSan: ONE test, failed if lmmkit has any sanitizer finding
+#            or a test fails (LMMKIT_SANITIZE=OFF skips it).
 #   check    R CMD check --as-cran --no-manual on the built tarball: ONE test,
 #            failed if the build or the check gives any ERROR or WARNING.
 # Exit status is non-zero when anything failed. Needs no stdin and no network
@@ -89,6 +95,7 @@ main() {
   local cpp_pass=0 cpp_fail=0 cpp_note=""
   local r_pass=0 r_fail=0 r_skip=0 r_note=""
   local chk_pass=0 chk_fail=0 chk_note=""
+  local san_pass=0 san_fail=0 san_note=""
 
   # --- dependencies ---------------------------------------------------------
   section "dependencies"
@@ -100,7 +107,8 @@ main() {
   section "C++ tests (cmake + ctest)"
   local cpp_log="$ROOT/build/ctest.log" counts
   mkdir -p "$ROOT/build"
-  if ! cmake -S "$ROOT" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=Release; then
+  if ! cmake -S "$ROOT" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=Release \
+      -DLMMKIT_SANITIZE="${LMMKIT_SANITIZE:-ON}"; then
     cpp_fail=1; cpp_note="cmake configure failed"
   elif ! cmake --build "$ROOT/build" -j 2; then
     cpp_fail=1; cpp_note="C++ build failed"
@@ -156,43 +164,12 @@ main() {
 
   # --- R: testthat ----------------------------------------------------------
   section "R tests (testthat, LMMKIT_SLOW_TESTS=true)"
-  local r_counts="$build_dir/testthat-counts.txt" r_runner="$build_dir/run-testthat.R"
+  local r_counts="$build_dir/testthat-counts.txt" r_runner="$ROOT/tools/run-testthat.R"
   if [ "$install_ok" -ne 1 ]; then
     r_fail=1; r_note="package not built/installed, R tests not run"
   elif ! ls "$ROOT"/tests/testthat/test*.R >/dev/null 2>&1; then
     r_fail=1; r_note="no test files in tests/testthat"
   else
-    cat >"$r_runner" <<'RSCRIPT'
-args <- commandArgs(trailingOnly = TRUE)
-counts_file <- args[1]; pkg <- args[2]; test_path <- args[3]
-options(testthat.progress.max_fails = 1e6, warn = 1, width = 100)
-suppressPackageStartupMessages(library(testthat))
-res <- tryCatch(
-  testthat::test_dir(test_path, package = pkg, load_package = "installed",
-                     reporter = ProgressReporter$new(show_praise = FALSE,
-                                                      update_interval = 1e9),
-                     stop_on_failure = FALSE, stop_on_warning = FALSE),
-  error = function(e) {
-    cat("\ntestthat run aborted: ", conditionMessage(e), "\n", sep = "")
-    NULL
-  })
-if (is.null(res)) quit(status = 1)
-df <- as.data.frame(res)
-failed <- (df$failed > 0) | df$error
-skipped <- !failed & df$skipped
-passed <- !failed & !skipped
-label <- ifelse(is.na(df$test), "(code outside test_that())", df$test)
-if (any(failed)) {
-  cat("\nFailed test_that() blocks:\n")
-  cat(sprintf("  %s: %s\n", df$file[failed], label[failed]), sep = "")
-}
-if (any(skipped)) {
-  cat("\nSkipped test_that() blocks:\n")
-  cat(sprintf("  %s: %s\n", df$file[skipped], label[skipped]), sep = "")
-}
-writeLines(c(sprintf("passed=%d", sum(passed)), sprintf("failed=%d", sum(failed)),
-             sprintf("skipped=%d", sum(skipped))), counts_file)
-RSCRIPT
     rm -f "$r_counts"
     R_LIBS="$LMMKIT_TMP_LIB${R_LIBS:+:$R_LIBS}" LMMKIT_SLOW_TESTS=true NOT_CRAN=true \
       Rscript --no-save --no-restore "$r_runner" "$r_counts" "$pkg" \
@@ -205,6 +182,17 @@ RSCRIPT
     else
       r_fail=1; r_note="testthat run aborted (see above)"
     fi
+  fi
+
+  # --- R tests under the sanitizers -------------------------------------------
+  section "R tests under AddressSanitizer + UBSan (tools/sanitize.sh)"
+  local san_log="$ROOT/build/sanitize.log"
+  if [ "${LMMKIT_SANITIZE:-ON}" = "OFF" ]; then
+    san_note="skipped (LMMKIT_SANITIZE=OFF)"
+  elif bash "$ROOT/tools/sanitize.sh" 2>&1 | tee "$san_log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    san_pass=1; san_note="$(tail -n 1 "$san_log")"
+  else
+    san_fail=1; san_note="$(tail -n 1 "$san_log")"
   fi
 
   # --- R CMD check ------------------------------------------------------------
@@ -250,11 +238,12 @@ RSCRIPT
 
   # --- summary ----------------------------------------------------------------
   local total_pass total_fail
-  total_pass=$((cpp_pass + r_pass + chk_pass))
-  total_fail=$((cpp_fail + r_fail + chk_fail))
+  total_pass=$((cpp_pass + r_pass + san_pass + chk_pass))
+  total_fail=$((cpp_fail + r_fail + san_fail + chk_fail))
   section "summary"
   printf '%-26s %4d passed, %4d failed%s\n' "C++ (ctest)" "$cpp_pass" "$cpp_fail" "${cpp_note:+  ($cpp_note)}"
   printf '%-26s %4d passed, %4d failed, %d skipped%s\n' "R (test_that blocks)" "$r_pass" "$r_fail" "$r_skip" "${r_note:+  ($r_note)}"
+  printf '%-26s %4d passed, %4d failed%s\n' "R under sanitizers" "$san_pass" "$san_fail" "${san_note:+  ($san_note)}"
   printf '%-26s %4d passed, %4d failed%s\n' "R CMD check --as-cran" "$chk_pass" "$chk_fail" "${chk_note:+  ($chk_note)}"
   printf '%d passed, %d failed\n' "$total_pass" "$total_fail"
   [ "$total_fail" -eq 0 ]

@@ -84,17 +84,17 @@ inline double dense_gls_objective(const Problem& pr, const Vector& theta, bool r
   Matrix V = ZL * ZL.transpose();
   V.diagonal() += pr.weights.cwiseInverse();
   const Eigen::LLT<Matrix> llt(V);
-  const Matrix ViX = llt.solve(pr.X);
+  const Matrix ViX = p > 0 ? Matrix(llt.solve(pr.X)) : Matrix(n, 0);
   const Vector y = pr.y - pr.offset;
   const Matrix XtViX = pr.X.transpose() * ViX;
-  const Vector b = XtViX.ldlt().solve(ViX.transpose() * y);
+  const Vector b = p > 0 ? Vector(XtViX.ldlt().solve(ViX.transpose() * y)) : Vector(0);
   if (beta) *beta = b;
-  const Vector r = y - pr.X * b;
+  const Vector r = p > 0 ? Vector(y - pr.X * b) : y;
   const double rss = r.dot(llt.solve(r));
   const double logdetV = 2.0 * Matrix(llt.matrixL()).diagonal().array().log().sum();
   const double dof = reml ? n - p : n;
   double value = logdetV + dof * (1.0 + std::log(lmmkit::two_pi * rss / dof));
-  if (reml) value += std::log(XtViX.determinant());
+  if (reml && p > 0) value += std::log(XtViX.determinant());
   return value;
 }
 

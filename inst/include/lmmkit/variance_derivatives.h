@@ -161,12 +161,13 @@ inline VarianceDerivatives variance_derivatives(const PlsFactor& factor, const R
   const Matrix Kxz = K.block(q, 0, p, q);
   const Matrix Kxx = K.block(q, q, p, p);
   const Vector kxy = K.block(q, q + p, p, 1);
-  const Eigen::LLT<Matrix> Kxx_llt(Kxx);
-  const Matrix C = Kxx_llt.solve(Matrix::Identity(p, p));
-  const Vector beta = C * kxy;
-  const Vector e = K.block(0, q + p, q, 1) - Kxz.transpose() * beta;
-  const double yPy = K(q + p, q + p) - kxy.dot(beta);
-  const Matrix Pzz = Kzz - Kxz.transpose() * C * Kxz;
+  // Without fixed effects (p = 0) no product with an empty operand is formed: Eigen's kernels would bind
+  // references to their null data.
+  const Matrix C = p > 0 ? Matrix(Eigen::LLT<Matrix>(Kxx).solve(Matrix::Identity(p, p))) : Matrix(0, 0);
+  const Vector beta = p > 0 ? Vector(C * kxy) : Vector(0);
+  const Vector e = p > 0 ? Vector(K.block(0, q + p, q, 1) - Kxz.transpose() * beta) : Vector(K.block(0, q, q, 1));
+  const double yPy = K(q + p, q + p) - (p > 0 ? kxy.dot(beta) : 0.0);
+  const Matrix Pzz = p > 0 ? Matrix(Kzz - Kxz.transpose() * C * Kxz) : Kzz;
   const auto comps = detail::covariance_components(cov);
   const detail::RawTerms raw = detail::raw_terms(comps, reml ? Pzz : Kzz, Kzz, Pzz, Kxz, e);
   VarianceDerivatives out = detail::combine(raw, detail::variance_parameters(cov, theta, sigma), Kxx, yPy,
