@@ -200,20 +200,23 @@ fixed_model_matrix <- function(fixed_terms, frame, contrasts) {
 #' length; a reparametrisation that leaves the rank unchanged.
 #' @noRd
 conditioned_columns <- function(X) {
-  indicator <- apply(X, 2L, function(x) all(x == 0 | x == 1))
-  ones <- apply(X, 2L, function(x) all(x == 1))
-  anchored <- any(ones) || (any(indicator) && all(rowSums(X[, indicator, drop = FALSE]) == 1))
-  if (anchored && nrow(X) > 0L) {
-    centre <- !indicator
-    X[, centre] <- sweep(X[, centre, drop = FALSE], 2L, colMeans(X[, centre, drop = FALSE]))
+  if (nrow(X) == 0L) return(X)
+  kind <- vapply(seq_len(ncol(X)), function(j) {
+    x <- X[, j]
+    c(indicator = all(x == 0 | x == 1), ones = all(x == 1))
+  }, logical(2))
+  indicator <- kind["indicator", ]
+  anchored <- any(kind["ones", ]) || (any(indicator) && all(rowSums(X[, indicator, drop = FALSE]) == 1))
+  for (j in seq_len(ncol(X))) {
+    x <- X[, j]
+    if (anchored && !indicator[j]) x <- x - mean(x)
+    x <- x / unit_if_zero(max(abs(x)))
+    X[, j] <- x / unit_if_zero(sqrt(sum(x^2)))
   }
-  scale <- apply(X, 2L, function(x) max(abs(x)))
-  scale[!is.finite(scale) | scale == 0] <- 1
-  X <- sweep(X, 2L, scale, "/")
-  norms <- sqrt(colSums(X^2))
-  norms[norms == 0] <- 1
-  sweep(X, 2L, norms, "/")
+  X
 }
+
+unit_if_zero <- function(s) if (is.finite(s) && s > 0) s else 1
 
 #' A column of the frame, or a default when absent
 #' @noRd

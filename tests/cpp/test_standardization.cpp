@@ -136,6 +136,14 @@ TEST(Standardization, ExactFitsAreErrors) {
     for (SparseMatrix::InnerIterator it(by_group.Zt, i); it; ++it) by_group.y[i] = 3.0 * it.row();
   }
   EXPECT_THROW(lmmkit::fit_lmm(by_group.data(), lmmkit::FitOptions()), std::domain_error);
+  EXPECT_LT(lmmkit::unexplained_fraction(by_group.X, by_group.y, by_group.weights, by_group.offset, by_group.Zt),
+            1e-12);
+  Problem nearly = by_group;
+  std::mt19937 rng(3);
+  std::normal_distribution<double> noise;
+  for (int i = 0; i < nearly.y.size(); ++i) nearly.y[i] += 1e-7 * noise(rng);
+  EXPECT_GT(lmmkit::unexplained_fraction(nearly.X, nearly.y, nearly.weights, nearly.offset, nearly.Zt), 1e-9);
+  EXPECT_NO_THROW(lmmkit::fit_lmm(nearly.data(), lmmkit::FitOptions()));
 }
 
 TEST(Standardization, NoFixedEffects) {

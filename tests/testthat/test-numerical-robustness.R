@@ -158,3 +158,22 @@ test_that("fitting the data as given (standardize = FALSE) gives the same fit on
   expect_equal(ranef(a)$Subject, ranef(b)$Subject, tolerance = 1e-4)
   expect_error(lmm_control(standardize = NA), "`standardize` must be TRUE or FALSE")
 })
+
+test_that("a nearly deterministic random slope reaches an optimum no worse than over the data as given", {
+  # Centring Days makes the internal random effects almost perfectly correlated here, and the
+  # optimizer stalls near the internal boundary (REML criterion -1393.1 instead of -1579.2); the
+  # engine then also fits the data as given and keeps the better optimum. lme4 1.1-31: -1579.23.
+  # (The scaled-gradient check warns at this boundary optimum, as it does for the fit as given.)
+  ss <- sleep()
+  set.seed(1)
+  ss$y <- as.numeric(ss$Subject) * ss$Days + rnorm(180) * 1e-3
+  fit <- suppressWarnings(quiet_fit(y ~ Days + (Days | Subject), ss))
+  as_given <- suppressWarnings(quiet_fit(y ~ Days + (Days | Subject), ss,
+                                         control = lmm_control(standardize = FALSE)))
+  expect_gte(as.numeric(logLik(fit)), as.numeric(logLik(as_given)) - 1e-6)
+  expect_lt(-2 * as.numeric(logLik(fit)), -1579.2)
+  if (requireNamespace("lme4", quietly = TRUE)) {
+    dev <- lme4::lmer(y ~ Days + (Days | Subject), ss, devFunOnly = TRUE)
+    expect_equal(dev(fit$theta), -2 * as.numeric(logLik(fit)), tolerance = 1e-6)
+  }
+})

@@ -3,7 +3,11 @@
 #define LMMKIT_FIT_H
 
 #include "conditional_variance.h"
+#include "exact_fit.h"
 #include "standardized_model.h"
+
+#include <algorithm>
+#include <cmath>
 
 namespace lmmkit {
 
@@ -58,10 +62,13 @@ inline void validate_start(const Vector& start, const Vector& lower) {
   }
 }
 
-// A residual standard deviation below 1e-10 of the response's own scale is a likelihood without a maximum.
-inline void check_residual_variance(double sigma, const InternalData& data) {
+// The likelihood has no maximum when the response is fitted exactly; a residual SD below 1e-3 of the
+// response's scale is checked against the least-squares residual on [X Z] (rare, so its cost is no matter).
+inline void check_not_exact_fit(double sigma, const InternalData& data) {
   const double scale = std::sqrt(data.weights.dot(data.y.cwiseAbs2()) / data.weights.sum());
-  if (!(sigma > 1e-10 * scale)) {
+  if (sigma > 1e-3 * scale) return;
+  if (!(sigma > 1e-10 * scale) ||
+      unexplained_fraction(data.X, data.y, data.weights, data.offset, data.Zt) < 1e-10) {
     throw std::domain_error(
         "the residual variance is estimated as zero: the response is fitted exactly by the fixed and random "
         "effects (is it constant within the levels of a grouping factor?)");
@@ -79,7 +86,7 @@ inline void read_estimates(StandardizedModel& model, const FitOptions& options, 
   const CrossProducts& cp = inner.cross_products();
   const ObjectivePieces internal = factor.pieces();
   const double sigma_internal = profiled_sigma(internal, cp.n, cp.p, options.reml);
-  check_residual_variance(sigma_internal, map.data());
+  check_not_exact_fit(sigma_internal, map.data());
   const Vector beta = factor.beta();
   const Vector u = factor.spherical_modes(beta);
   fit.theta = map.theta_to_user(t);
@@ -98,22 +105,64 @@ inline void read_estimates(StandardizedModel& model, const FitOptions& options, 
 
 }  // namespace detail
 
-inline FitResult fit_lmm(const ModelData& data, const FitOptions& options) {
-  StandardizedModel model(data, options);
+namespace detail {
+
+inline FitResult fit_in(StandardizedModel& model, const FitOptions& options) {
   PreparedModel& inner = model.internal();
   const Vector lower = inner.covariance().lower_bounds();
   Vector start = inner.covariance().default_start();
   if (options.start.size() > 0) {
-    detail::validate_start(options.start, lower);
+    validate_start(options.start, lower);
     start = model.standardization().theta_to_internal(options.start);
   }
   FitResult fit;
   fit.optimizer = minimize_bobyqa([&inner](const Vector& theta) { return inner(theta); }, start, lower,
                                   options.optimizer);
   fit.theta_internal = fit.optimizer.x;
-  detail::objective_derivatives(inner, fit.theta_internal, fit.optimizer.value, lower, fit.gradient,
-                                fit.curvature);
-  detail::read_estimates(model, options, fit);
+  objective_derivatives(inner, fit.theta_internal, fit.optimizer.value, lower, fit.gradient, fit.curvature);
+  read_estimates(model, options, fit);
+  return fit;
+}
+
+// A variance parameter at (or within 1e-4 of the largest of theta from) its bound of zero.
+inline bool near_boundary(const Vector& theta, const Vector& lower) {
+  const double reach = 1e-4 * std::max(1.0, theta.cwiseAbs().maxCoeff());
+  for (Eigen::Index i = 0; i < theta.size(); ++i) {
+    if (std::isfinite(lower[i]) && theta[i] <= lower[i] + reach) return true;
+  }
+  return false;
+}
+
+// The fit over the data as given, when it can be had; an empty theta otherwise.
+inline FitResult fit_as_given(const ModelData& data, FitOptions options) {
+  options.standardize = false;
+  try {
+    StandardizedModel model(data, options);
+    return fit_in(model, options);
+  } catch (const std::exception&) {
+    return FitResult();
+  }
+}
+
+}  // namespace detail
+
+// The fit in the internal parametrisation. Where it ends at or near the boundary the optimizer may have
+// stalled on a ridge that the internal coordinates put there; the fit over the data as given is then
+// also made and kept when clearly better, so no fit ends worse than in the user's parametrisation.
+inline FitResult fit_lmm(const ModelData& data, const FitOptions& options) {
+  StandardizedModel model(data, options);
+  FitResult fit = detail::fit_in(model, options);
+  if (!options.standardize ||
+      !detail::near_boundary(fit.theta_internal, model.internal().covariance().lower_bounds())) {
+    return fit;
+  }
+  FitResult other = detail::fit_as_given(data, options);
+  const int evaluations = fit.optimizer.evaluations + other.optimizer.evaluations;
+  if (other.theta.size() == fit.theta.size() && std::isfinite(other.objective) &&
+      other.objective < fit.objective - 1e-7 * (1.0 + std::abs(fit.objective))) {
+    fit = std::move(other);
+  }
+  fit.optimizer.evaluations = evaluations;
   return fit;
 }
 
