@@ -141,7 +141,7 @@ lmm_raw_frame <- function(frame_formula, data, weights, offset, subset) {
 drop_unused_levels <- function(frame) {
   for (nm in names(frame)) {
     x <- frame[[nm]]
-    if (is.factor(x) && nlevels(droplevels(x)) < nlevels(x)) {
+    if (is.factor(x) && any(tabulate(x, nlevels(x)) == 0L)) {
       if (!is.null(attr(x, "contrasts"))) {
         warning("contrasts dropped from factor '", nm, "' (unused levels ",
                 "removed)", call. = FALSE)
@@ -216,6 +216,8 @@ conditioned_columns <- function(X) {
   X
 }
 
+#' A positive finite scale, or 1
+#' @noRd
 unit_if_zero <- function(s) if (is.finite(s) && s > 0) s else 1
 
 #' A column of the frame, or a default when absent

@@ -252,8 +252,9 @@ check_response_varies <- function(y, name, offset = 0) {
 check_response_varies_within <- function(y, terms, name) {
   for (term in terms) {
     if (!"(Intercept)" %in% term$cnms) next
-    spread <- tapply(y, term$factor, function(v) any(v != v[1L]))
-    if (!any(spread, na.rm = TRUE)) {
+    level <- as.integer(term$factor)
+    first_of_level <- match(seq_len(nlevels(term$factor)), level)
+    if (!any(y != y[first_of_level[level]], na.rm = TRUE)) {
       stop("The response '", name, "' is constant within every level of the grouping factor '",
            term$group, "': its random intercepts fit it exactly, so the residual variance is zero ",
            "and the model cannot be estimated.", call. = FALSE)
