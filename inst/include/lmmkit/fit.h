@@ -103,10 +103,7 @@ inline void read_estimates(StandardizedModel& model, const FitOptions& options, 
   fit.dense_rest = inner.dense_rest();
 }
 
-}  // namespace detail
-
-namespace detail {
-
+// One optimisation in the parametrisation `model` works in, with the estimates read off at its optimum.
 inline FitResult fit_in(StandardizedModel& model, const FitOptions& options) {
   PreparedModel& inner = model.internal();
   const Vector lower = inner.covariance().lower_bounds();
