@@ -161,13 +161,18 @@ inline VarianceDerivatives variance_derivatives(const PlsFactor& factor, const R
   const Matrix Kxz = K.block(q, 0, p, q);
   const Matrix Kxx = K.block(q, q, p, p);
   const Vector kxy = K.block(q, q + p, p, 1);
-  // Without fixed effects (p = 0) no product with an empty operand is formed: Eigen's kernels would bind
-  // references to their null data.
-  const Matrix C = p > 0 ? Matrix(Eigen::LLT<Matrix>(Kxx).solve(Matrix::Identity(p, p))) : Matrix(0, 0);
-  const Vector beta = p > 0 ? Vector(C * kxy) : Vector(0);
-  const Vector e = p > 0 ? Vector(K.block(0, q + p, q, 1) - Kxz.transpose() * beta) : Vector(K.block(0, q, q, 1));
-  const double yPy = K(q + p, q + p) - (p > 0 ? kxy.dot(beta) : 0.0);
-  const Matrix Pzz = p > 0 ? Matrix(Kzz - Kxz.transpose() * C * Kxz) : Kzz;
+  // Profiling out beta. Without fixed effects (p = 0) there is nothing to profile, and no product with an
+  // empty operand may be formed: Eigen's kernels would bind references to their null data.
+  Matrix C(0, 0), Pzz = Kzz;
+  Vector e = K.block(0, q + p, q, 1);
+  double yPy = K(q + p, q + p);
+  if (p > 0) {
+    C = Eigen::LLT<Matrix>(Kxx).solve(Matrix::Identity(p, p));
+    const Vector beta = C * kxy;
+    e -= Kxz.transpose() * beta;
+    yPy -= kxy.dot(beta);
+    Pzz -= Kxz.transpose() * C * Kxz;
+  }
   const auto comps = detail::covariance_components(cov);
   const detail::RawTerms raw = detail::raw_terms(comps, reml ? Pzz : Kzz, Kzz, Pzz, Kxz, e);
   VarianceDerivatives out = detail::combine(raw, detail::variance_parameters(cov, theta, sigma), Kxx, yPy,
