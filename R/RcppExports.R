@@ -17,3 +17,19 @@
     .Call(`_lmmkit_lmmkit_prediction_variances`, model, reml, control, theta, X_new, Zt_new)
 }
 
+.lmmkit_independent_columns <- function(X, tolerance) {
+    .Call(`_lmmkit_lmmkit_independent_columns`, X, tolerance)
+}
+
+.lmmkit_bed_check <- function(path, n_individuals, n_snps) {
+    .Call(`_lmmkit_lmmkit_bed_check`, path, n_individuals, n_snps)
+}
+
+.lmmkit_bed_read <- function(path, n_individuals, n_snps, first, count, rows) {
+    .Call(`_lmmkit_lmmkit_bed_read`, path, n_individuals, n_snps, first, count, rows)
+}
+
+.lmmkit_kinship <- function(path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads) {
+    .Call(`_lmmkit_lmmkit_kinship`, path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads)
+}
+

@@ -12,7 +12,7 @@
 assemble_lmm <- function(mats, engine, call, REML, control) {
   check_finite_estimates(engine)
   beta <- stats::setNames(as.numeric(engine$beta), colnames(mats$X))
-  b <- as.numeric(engine$b)
+  b <- relmat_random_effects(mats$re, as.numeric(engine$b))
   fitted <- as.numeric(mats$X %*% beta) + as.numeric(Matrix::crossprod(mats$re$Zt, b)) + mats$offset
   names(fitted) <- rownames(mats$frame)
   theta <- stats::setNames(as.numeric(engine$theta), theta_names(mats$re$terms))
@@ -22,7 +22,7 @@ assemble_lmm <- function(mats, engine, call, REML, control) {
     theta = theta, beta = beta, sigma = engine$sigma, u = as.numeric(engine$u), b = b,
     objective = engine$objective, pieces = engine$pieces,
     vcov_unscaled = unscaled_vcov(engine$vcov_unscaled, names(beta)),
-    condvar = condvar_arrays(engine$condvar, mats$re$terms),
+    condvar = relmat_condvar(condvar_arrays(engine$condvar, mats$re$terms), mats, engine),
     fitted = fitted, resid = stats::setNames(mats$y - fitted, names(fitted)),
     optinfo = optimizer_report(engine), control = control,
     singular = any(engine$theta_internal[diagonal_theta(mats$re$terms)] < control$singular.tol),

@@ -28,7 +28,7 @@
 #' @noRd
 build_lmm_matrices <- function(parsed, data, weights = NULL, offset = NULL,
                                subset = NULL, na.action = stats::na.omit,
-                               contrasts = NULL) {
+                               contrasts = NULL, relmat = NULL) {
   data <- check_data_frame(data)
   parsed <- expand_dot(parsed, data)
   frame_formula <- lmm_frame_formula(parsed)
@@ -44,8 +44,10 @@ build_lmm_matrices <- function(parsed, data, weights = NULL, offset = NULL,
   y <- as.numeric(frame[[1L]])
   offset <- frame_offset(frame)
   check_response_varies(y, names(frame)[1L], offset)
-  re <- build_re(parsed$re_terms, frame)
-  check_response_varies_within(y - offset, re$terms, names(frame)[1L])
+  known <- check_relmat_list(relmat, vapply(parsed$re_terms, `[[`, "", "group_name"))
+  re <- apply_relmat(build_re(parsed$re_terms, frame, known), relmat)
+  ordinary <- !vapply(re$terms, function(term) term$group %in% known, logical(1))
+  check_response_varies_within(y - offset, re$terms[ordinary], names(frame)[1L])
   fixed_terms <- fixed_terms_with_predvars(parsed$fixed, raw)
   attr(frame, "terms") <- fixed_terms
   n <- nrow(frame)
@@ -167,19 +169,19 @@ fixed_terms_with_predvars <- function(fixed, raw) {
 
 #' Fixed-effect model matrix with aliased columns dropped
 #'
-#' Pivoted QR (LINPACK, tolerance 1e-7) as lme4's default
-#' `check.rankX = "message+drop.cols"`, taken on centred and unit-length
-#' columns so that shifting or rescaling a covariate never makes it look
-#' aliased; the columns kept are in their original order.
+#' The engine decides which columns to keep as R's LINPACK QR (tolerance 1e-7)
+#' does for lme4's default `check.rankX = "message+drop.cols"`: in order, a
+#' column is dropped when less than 1e-7 of its length is left once the kept
+#' columns are projected out. Columns are centred and scaled to unit length
+#' first, so that shifting or rescaling a covariate never makes it look aliased.
 #' @return Matrix with attributes `assign`, `contrasts` and `dropped`.
 #' @noRd
 fixed_model_matrix <- function(fixed_terms, frame, contrasts) {
   X <- stats::model.matrix(fixed_terms, frame, contrasts.arg = contrasts)
+  check_finite_columns(X)
   dropped <- character(0)
-  p <- ncol(X)
-  qr_x <- if (p > 0L) qr(conditioned_columns(X), tol = 1e-7, LAPACK = FALSE)
-  if (p > 0L && qr_x$rank < p) {
-    keep <- qr_x$pivot[seq_len(qr_x$rank)]
+  keep <- if (ncol(X) > 0L) .lmmkit_independent_columns(X, 1e-7) else integer(0)
+  if (length(keep) < ncol(X)) {
     dropped <- colnames(X)[-keep]
     message(sprintf(ngettext(length(dropped),
       "fixed-effect model matrix is rank deficient so dropping %d column / coefficient (%s)",
@@ -195,30 +197,20 @@ fixed_model_matrix <- function(fixed_terms, frame, contrasts) {
   X
 }
 
-#' X with its columns centred (when the constant lies in their span: an
-#' intercept, or indicator columns that partition the rows) and scaled to unit
-#' length; a reparametrisation that leaves the rank unchanged.
+#' Stop when a column of the fixed-effect model matrix is not finite
+#'
+#' The frame's variables are finite by then; a product or transformation of
+#' them can still overflow. Cheap when all is well: only columns whose sum is
+#' not finite are looked at entry by entry.
 #' @noRd
-conditioned_columns <- function(X) {
-  if (nrow(X) == 0L) return(X)
-  kind <- vapply(seq_len(ncol(X)), function(j) {
-    x <- X[, j]
-    c(indicator = all(x == 0 | x == 1), ones = all(x == 1))
-  }, logical(2))
-  indicator <- kind["indicator", ]
-  anchored <- any(kind["ones", ]) || (any(indicator) && all(rowSums(X[, indicator, drop = FALSE]) == 1))
-  for (j in seq_len(ncol(X))) {
-    x <- X[, j]
-    if (anchored && !indicator[j]) x <- x - mean(x)
-    x <- x / unit_if_zero(max(abs(x)))
-    X[, j] <- x / unit_if_zero(sqrt(sum(x^2)))
-  }
-  X
+check_finite_columns <- function(X) {
+  suspect <- which(!is.finite(colSums(X)))  # a sum of huge finite values can overflow too
+  bad <- suspect[colSums(!is.finite(X[, suspect, drop = FALSE])) > 0]
+  if (length(bad) == 0L) return(invisible())
+  stop("The fixed-effect model matrix has values that are not finite in column ",
+       paste0("'", colnames(X)[bad], "'", collapse = ", "),
+       " (a product or transformation of the variables overflowed).", call. = FALSE)
 }
-
-#' A positive finite scale, or 1
-#' @noRd
-unit_if_zero <- function(s) if (is.finite(s) && s > 0) s else 1
 
 #' A column of the frame, or a default when absent
 #' @noRd
@@ -244,13 +236,14 @@ frame_offset <- function(frame) {
 #' lme4's mkReTrms: when the order must change, it is `rev(order(nlevels))`,
 #' so terms with equal numbers of levels then appear in reverse formula order.
 #' @noRd
-build_re <- function(re_terms, frame) {
+build_re <- function(re_terms, frame, known = character(0)) {
   n <- nrow(frame)
   blocks <- lapply(re_terms, re_block, frame = frame)
   nl <- vapply(blocks, `[[`, 0L, "nlevels")
   if (any(diff(nl) > 0L)) blocks <- blocks[rev(order(nl))]
-  check_grouping_factors(blocks, n)
-  check_term_dims(blocks, n)
+  ordinary <- !vapply(blocks, function(b) b$group %in% known, logical(1))
+  check_grouping_factors(blocks, n, ordinary)
+  check_term_dims(blocks[ordinary], n)
   nl <- vapply(blocks, `[[`, 0L, "nlevels")
   ncols <- vapply(blocks, `[[`, 0L, "ncol")
   col_start <- cumsum(c(0L, ncols * nl))

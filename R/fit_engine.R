@@ -35,10 +35,14 @@ engine_objective <- function(mats, REML, control, thetas) {
 engine_data <- function(x) {
   terms <- x$re$terms
   list(X = engine_X(x$X), y = as.numeric(x$y), weights = as.numeric(x$weights),
-       offset = as.numeric(x$offset), Zt = x$re$Zt,
+       offset = as.numeric(x$offset), Zt = engine_Zt(x$re),
        term_ncol = vapply(terms, `[[`, integer(1), "ncol"),
        term_nlevels = vapply(terms, `[[`, integer(1), "nlevels"))
 }
+
+#' The random-effect design the engine fits: Zt, or F' Zt for terms with a relationship matrix
+#' @noRd
+engine_Zt <- function(re) re$Zt_engine %||% re$Zt
 
 engine_X <- function(X) {
   X <- unname(as.matrix(X))

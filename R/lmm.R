@@ -32,6 +32,15 @@
 #' @param control Settings from [lmm_control()].
 #' @param start Optional starting values of theta (lme4's parametrisation of
 #'   the relative covariance factors), or a list with element `theta`.
+#' @param relmat Known relationship matrices: a list naming grouping factors
+#'   of the formula, such as `list(id = K)`, that gives the random effects of
+#'   `id` the covariance `sigma_id^2 K` (for a term with several columns, such
+#'   as `(x | id)`, `K` kronecker the term's covariance matrix). `K` is a base
+#'   matrix or a `Matrix` (a sparse pedigree relationship matrix stays
+#'   sparse), symmetric and positive semi-definite, with row and column names
+#'   that include every level of the factor in the data (rows for other levels
+#'   are dropped). A factor with a relationship matrix may have as many levels
+#'   as observations (one record per individual). See [kinship()].
 #' @return An object of class `"lmm"`; see [summary.lmm()], [fixef()],
 #'   [ranef()], [VarCorr()], [icc()] and [predict.lmm()].
 #' @references Bates D, Maechler M, Bolker B, Walker S (2015). Fitting Linear
@@ -43,7 +52,7 @@
 #' @export
 lmm <- function(formula, data, REML = TRUE, weights = NULL, offset = NULL, subset = NULL,
                 na.action = stats::na.omit, contrasts = NULL, control = lmm_control(),
-                start = NULL) {
+                start = NULL, relmat = NULL) {
   call <- match.call()
   check_lmm_args(REML, control)
   env <- parent.frame()
@@ -53,7 +62,7 @@ lmm <- function(formula, data, REML = TRUE, weights = NULL, offset = NULL, subse
     weights = eval_lmm_arg(substitute(weights), data, env, "weights"),
     offset = eval_lmm_arg(substitute(offset), data, env, "offset"),
     subset = eval_lmm_arg(substitute(subset), data, env, "subset"),
-    na.action = na.action, contrasts = contrasts)
+    na.action = na.action, contrasts = contrasts, relmat = relmat)
   engine <- fit_lmm_engine(mats, REML, control, start)
   assemble_lmm(mats, engine, call, REML, control)
 }

@@ -47,7 +47,7 @@ predict_with_uncertainty <- function(object, fit, newdata, masks, allow.new.leve
 
 engine_prediction_variances <- function(object, X_new, Zt_new) {
   .lmmkit_prediction_variances(engine_data(object), isTRUE(object$REML), unclass(object$control),
-                               as.numeric(object$theta), engine_X(X_new), Zt_new)
+                               as.numeric(object$theta), engine_X(X_new), relmat_engine_Zt(object$re, Zt_new))
 }
 
 # X, the included random-effect columns Zt (q x m) of known levels, and the variances of the

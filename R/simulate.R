@@ -45,7 +45,7 @@ simulate.lmm <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
   n <- length(eta)
   val <- matrix(eta, n, nsim)
   if (!all(cond)) {
-    ZL <- Matrix::crossprod(object$re$Zt, lambda_matrix(object$theta, object$re$terms, !cond))
+    ZL <- Matrix::crossprod(engine_Zt(object$re), lambda_matrix(object$theta, object$re$terms, !cond))
     u <- stats::rnorm(ncol(ZL) * nsim)
     val <- val + object$sigma * as.matrix(ZL %*% matrix(u, ncol = nsim))
   }

@@ -26,6 +26,15 @@ describe_value <- function(x) {
   paste0("\"", format(x), "\" (", class(x)[1L], ")")
 }
 
+#' "a character vector", "a factor", "NULL", for messages
+#' @noRd
+describe_type <- function(x) {
+  if (is.null(x)) return("NULL")
+  cls <- class(x)[1L]
+  if (is.atomic(x) && is.null(attr(x, "class"))) cls <- paste(typeof(x), "vector")
+  paste(if (grepl("^[aeiou]", cls)) "an" else "a", cls)
+}
+
 #' Labels of the first few offending rows, for messages
 #' @noRd
 row_examples <- function(bad, labels) {
@@ -292,16 +301,20 @@ check_term_columns <- function(mm, label) {
   invisible(mm)
 }
 
-#' Each grouping factor needs 2 to n - 1 levels (lme4's checkNlevels)
+#' Each grouping factor needs 2 to n - 1 levels (lme4's checkNlevels); one
+#' with a relationship matrix (not `ordinary`) may have as many levels as
+#' observations, as in an animal model with one record per individual
 #' @noRd
-check_grouping_factors <- function(blocks, n) {
-  for (b in blocks[!duplicated(vapply(blocks, `[[`, "", "group"))]) {
+check_grouping_factors <- function(blocks, n, ordinary = rep(TRUE, length(blocks))) {
+  first <- !duplicated(vapply(blocks, `[[`, "", "group"))
+  for (k in which(first)) {
+    b <- blocks[[k]]
     if (b$nlevels < 2L) {
       stop("The grouping factor '", b$group, "' has only ",
            n_of(b$nlevels, "level"), " after removing missing values: ",
            "a random effect needs at least 2 levels.", call. = FALSE)
     }
-    if (b$nlevels >= n) {
+    if (ordinary[k] && b$nlevels >= n) {
       stop("The grouping factor '", b$group, "' has ", n_of(b$nlevels, "level"),
            " for ", n_of(n, "observation"), ": the number of levels of each ",
            "grouping factor must be < the number of observations.", call. = FALSE)

@@ -70,12 +70,78 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// lmmkit_independent_columns
+Rcpp::IntegerVector lmmkit_independent_columns(const Eigen::Map<Eigen::MatrixXd> X, double tolerance);
+RcppExport SEXP _lmmkit_lmmkit_independent_columns(SEXP XSEXP, SEXP toleranceSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    Rcpp::traits::input_parameter< double >::type tolerance(toleranceSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_independent_columns(X, tolerance));
+    return rcpp_result_gen;
+END_RCPP
+}
+// lmmkit_bed_check
+bool lmmkit_bed_check(const std::string& path, double n_individuals, double n_snps);
+RcppExport SEXP _lmmkit_lmmkit_bed_check(SEXP pathSEXP, SEXP n_individualsSEXP, SEXP n_snpsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const std::string& >::type path(pathSEXP);
+    Rcpp::traits::input_parameter< double >::type n_individuals(n_individualsSEXP);
+    Rcpp::traits::input_parameter< double >::type n_snps(n_snpsSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_bed_check(path, n_individuals, n_snps));
+    return rcpp_result_gen;
+END_RCPP
+}
+// lmmkit_bed_read
+Eigen::MatrixXd lmmkit_bed_read(const std::string& path, double n_individuals, double n_snps, int first, int count, const std::vector<int>& rows);
+RcppExport SEXP _lmmkit_lmmkit_bed_read(SEXP pathSEXP, SEXP n_individualsSEXP, SEXP n_snpsSEXP, SEXP firstSEXP, SEXP countSEXP, SEXP rowsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const std::string& >::type path(pathSEXP);
+    Rcpp::traits::input_parameter< double >::type n_individuals(n_individualsSEXP);
+    Rcpp::traits::input_parameter< double >::type n_snps(n_snpsSEXP);
+    Rcpp::traits::input_parameter< int >::type first(firstSEXP);
+    Rcpp::traits::input_parameter< int >::type count(countSEXP);
+    Rcpp::traits::input_parameter< const std::vector<int>& >::type rows(rowsSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_bed_read(path, n_individuals, n_snps, first, count, rows));
+    return rcpp_result_gen;
+END_RCPP
+}
+// lmmkit_kinship
+Rcpp::List lmmkit_kinship(const std::string& path, double n_individuals, double n_snps, const std::vector<int>& rows, const std::vector<int>& filter_rows, const Rcpp::LogicalVector& candidate, double maf, double miss, bool standardize, int block_size, int threads);
+RcppExport SEXP _lmmkit_lmmkit_kinship(SEXP pathSEXP, SEXP n_individualsSEXP, SEXP n_snpsSEXP, SEXP rowsSEXP, SEXP filter_rowsSEXP, SEXP candidateSEXP, SEXP mafSEXP, SEXP missSEXP, SEXP standardizeSEXP, SEXP block_sizeSEXP, SEXP threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const std::string& >::type path(pathSEXP);
+    Rcpp::traits::input_parameter< double >::type n_individuals(n_individualsSEXP);
+    Rcpp::traits::input_parameter< double >::type n_snps(n_snpsSEXP);
+    Rcpp::traits::input_parameter< const std::vector<int>& >::type rows(rowsSEXP);
+    Rcpp::traits::input_parameter< const std::vector<int>& >::type filter_rows(filter_rowsSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::LogicalVector& >::type candidate(candidateSEXP);
+    Rcpp::traits::input_parameter< double >::type maf(mafSEXP);
+    Rcpp::traits::input_parameter< double >::type miss(missSEXP);
+    Rcpp::traits::input_parameter< bool >::type standardize(standardizeSEXP);
+    Rcpp::traits::input_parameter< int >::type block_size(block_sizeSEXP);
+    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_kinship(path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 4},
     {"_lmmkit_lmmkit_objective", (DL_FUNC) &_lmmkit_lmmkit_objective, 4},
     {"_lmmkit_lmmkit_variance_derivatives", (DL_FUNC) &_lmmkit_lmmkit_variance_derivatives, 5},
     {"_lmmkit_lmmkit_prediction_variances", (DL_FUNC) &_lmmkit_lmmkit_prediction_variances, 6},
+    {"_lmmkit_lmmkit_independent_columns", (DL_FUNC) &_lmmkit_lmmkit_independent_columns, 2},
+    {"_lmmkit_lmmkit_bed_check", (DL_FUNC) &_lmmkit_lmmkit_bed_check, 3},
+    {"_lmmkit_lmmkit_bed_read", (DL_FUNC) &_lmmkit_lmmkit_bed_read, 6},
+    {"_lmmkit_lmmkit_kinship", (DL_FUNC) &_lmmkit_lmmkit_kinship, 11},
     {NULL, NULL, 0}
 };
 

@@ -169,3 +169,50 @@ Eigen::VectorXd lmmkit_prediction_variances(const Rcpp::List& model, bool reml, 
     return prepared(model, reml, control)->prediction_variances(theta, X_new, to_sparse(Zt_new));
   });
 }
+
+// [[Rcpp::export(.lmmkit_independent_columns)]]
+Rcpp::IntegerVector lmmkit_independent_columns(const Eigen::Map<Eigen::MatrixXd> X, double tolerance) {
+  return guarded([&] {
+    const std::vector<int> kept = lmmkit::independent_columns(X, tolerance);
+    Rcpp::IntegerVector out(kept.begin(), kept.end());
+    return Rcpp::IntegerVector(out + 1);
+  });
+}
+
+// [[Rcpp::export(.lmmkit_bed_check)]]
+bool lmmkit_bed_check(const std::string& path, double n_individuals, double n_snps) {
+  return guarded([&] {
+    lmmkit::BedReader(path, static_cast<long long>(n_individuals), static_cast<long long>(n_snps));
+    return true;
+  });
+}
+
+// [[Rcpp::export(.lmmkit_bed_read)]]
+Eigen::MatrixXd lmmkit_bed_read(const std::string& path, double n_individuals, double n_snps, int first,
+                                int count, const std::vector<int>& rows) {
+  return guarded([&] {
+    const lmmkit::BedReader bed(path, static_cast<long long>(n_individuals), static_cast<long long>(n_snps));
+    return bed.read(first, count, rows);
+  });
+}
+
+// [[Rcpp::export(.lmmkit_kinship)]]
+Rcpp::List lmmkit_kinship(const std::string& path, double n_individuals, double n_snps, const std::vector<int>& rows,
+                          const std::vector<int>& filter_rows, const Rcpp::LogicalVector& candidate, double maf,
+                          double miss, bool standardize, int block_size, int threads) {
+  return guarded([&] {
+    const lmmkit::BedReader bed(path, static_cast<long long>(n_individuals), static_cast<long long>(n_snps));
+    lmmkit::KinshipRequest request;
+    request.rows = rows;
+    request.filter_rows = filter_rows;
+    request.candidate.assign(candidate.begin(), candidate.end());
+    request.filter.maf = maf;
+    request.filter.miss = miss;
+    request.standardize = standardize;
+    request.block_size = block_size;
+    request.threads = threads;
+    const lmmkit::KinshipResult result = lmmkit::kinship_from_bed(bed, request);
+    return Rcpp::List::create(Rcpp::Named("K") = result.K, Rcpp::Named("status") = result.status,
+                              Rcpp::Named("n_used") = result.n_used);
+  });
+}

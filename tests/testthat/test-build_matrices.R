@@ -233,6 +233,30 @@ test_that("dropped columns match lme4's choice", {
   expect_identical(attr(m$X, "dropped"), names(attr(lf$X, "col.dropped")))
 })
 
+test_that("interactions with empty cells drop the columns lme4 drops", {
+  skip_if_not_installed("lme4")
+  oats <- MASS::oats
+  designs <- list(
+    list(f = Y ~ N * V + (1 | B), d = oats[!(oats$N == "0.6cwt" & oats$V == "Victory"), ]),
+    list(f = Y ~ V * N + (1 | B), d = oats[!(oats$N == "0.2cwt" & oats$V != "Marvellous"), ]),
+    list(f = y ~ 1 + service * dept + (1 | s),
+         d = subset(lme4::InstEval, s %in% 1:500 & !(service == 1 & dept %in% c("1", "5")))),
+    list(f = distance ~ Sex * age + I(age + 1e9) + (1 | Subject), d = nlme::Orthodont))
+  for (case in designs) {
+    lf <- suppressMessages(lme4::lFormula(case$f, case$d))
+    m <- suppressMessages(build(case$f, case$d))
+    expect_identical(colnames(m$X), colnames(lf$X))
+    expect_identical(attr(m$X, "dropped"), as.character(names(attr(lf$X, "col.dropped"))))
+  }
+})
+
+test_that("a design column that overflows is named in the error", {
+  d <- make_crossed()
+  d$big <- d$x * 1e200 + 1e200
+  expect_error(build(y ~ big:x2 + (1 | g), transform(d, x2 = big)),
+               "not finite in column 'big:x2'")
+})
+
 test_that("the contrasts argument changes X only", {
   d <- make_crossed()
   m <- build(y ~ a + (1 | g), d, contrasts = list(a = "contr.sum"))

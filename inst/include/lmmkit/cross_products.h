@@ -79,6 +79,18 @@ inline bool first_term_is_block_diagonal(const ModelData& data, const std::vecto
   return true;
 }
 
+// A21 = Z2' W Z1 and A22 = Z2' W Z2 as sparse products: the work is that of the outer products of each
+// observation's entries, but memory holds only the results, however many levels an observation touches
+// (as with a relationship matrix's factor).
+inline void random_effect_products(const ModelData& data, CrossProducts& cp) {
+  const SparseColumnsView& v = data.Zt;
+  const Eigen::Map<const SparseMatrix> Zt(v.rows, v.cols, v.outer[v.cols], v.outer, v.inner, v.values);
+  const SparseMatrix Zt2 = Zt.bottomRows(cp.q2);
+  const SparseMatrix weighted = Zt2 * data.weights.asDiagonal();
+  cp.A22 = weighted * Zt2.transpose();
+  cp.A21 = weighted * SparseMatrix(Zt.topRows(cp.q1)).transpose();
+}
+
 }  // namespace detail
 
 inline CrossProducts form_cross_products(const ModelData& data, bool use_block_diagonal) {
@@ -99,34 +111,18 @@ inline CrossProducts form_cross_products(const ModelData& data, bool use_block_d
   Matrix Xy(cp.n, cp.p + 1);
   Xy.leftCols(cp.p) = data.X;
   Xy.col(cp.p) = data.y - data.offset;
-  std::vector<Eigen::Triplet<double>> t21, t22;
   for (int i = 0; i < cp.n; ++i) {
     const double w = data.weights[i];
     cp.sum_log_weights += std::log(w);
-    const auto blocks = detail::observation_blocks(data.Zt, i, data.terms, owner, starts);
-    for (const auto& a : blocks) {
+    for (const auto& a : detail::observation_blocks(data.Zt, i, data.terms, owner, starts)) {
       const bool a_first = a.row0 < cp.q1;
       Matrix& axz = a_first ? cp.AXZ1 : cp.AXZ2;
       const int a0 = a_first ? a.row0 : a.row0 - cp.q1;
       for (int r = 0; r < a.ncol; ++r) axz.col(a0 + r) += (w * a.z[r]) * Xy.row(i).transpose();
-      for (const auto& b : blocks) {
-        const bool b_first = b.row0 < cp.q1;
-        if (a_first && b_first) {
-          cp.A11.middleCols(a.row0, a.ncol) += w * a.z * b.z.transpose();
-        } else if (!a_first) {
-          auto& target = b_first ? t21 : t22;
-          const int b0 = b_first ? b.row0 : b.row0 - cp.q1;
-          for (int r = 0; r < a.ncol; ++r) {
-            for (int c = 0; c < b.ncol; ++c) target.emplace_back(a0 + r, b0 + c, w * a.z[r] * b.z[c]);
-          }
-        }
-      }
+      if (a_first) cp.A11.middleCols(a.row0, a.ncol) += w * a.z * a.z.transpose();
     }
   }
-  cp.A21.resize(cp.q2, cp.q1);
-  cp.A21.setFromTriplets(t21.begin(), t21.end());
-  cp.A22.resize(cp.q2, cp.q2);
-  cp.A22.setFromTriplets(t22.begin(), t22.end());
+  detail::random_effect_products(data, cp);
   const Vector sqrt_w = data.weights.array().sqrt();
   const Matrix Xy_w = sqrt_w.asDiagonal() * Xy;
   cp.AXX = Xy_w.transpose() * Xy_w;

@@ -3,5 +3,7 @@
 #define LMMKIT_LMMKIT_H
 
 #include "fit.h"
+#include "independent_columns.h"
+#include "kinship.h"
 
 #endif
