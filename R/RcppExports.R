@@ -33,3 +33,7 @@
     .Call(`_lmmkit_lmmkit_kinship`, path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads)
 }
 
+.lmmkit_association_rotated <- function(d, W, y, X) {
+    .Call(`_lmmkit_lmmkit_association_rotated`, d, W, y, X)
+}
+

@@ -132,6 +132,20 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// lmmkit_association_rotated
+Rcpp::List lmmkit_association_rotated(const Eigen::Map<Eigen::VectorXd> d, const Eigen::Map<Eigen::MatrixXd> W, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::MatrixXd> X);
+RcppExport SEXP _lmmkit_lmmkit_association_rotated(SEXP dSEXP, SEXP WSEXP, SEXP ySEXP, SEXP XSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type d(dSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type W(WSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_association_rotated(d, W, y, X));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 4},
@@ -142,6 +156,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_bed_check", (DL_FUNC) &_lmmkit_lmmkit_bed_check, 3},
     {"_lmmkit_lmmkit_bed_read", (DL_FUNC) &_lmmkit_lmmkit_bed_read, 6},
     {"_lmmkit_lmmkit_kinship", (DL_FUNC) &_lmmkit_lmmkit_kinship, 11},
+    {"_lmmkit_lmmkit_association_rotated", (DL_FUNC) &_lmmkit_lmmkit_association_rotated, 4},
     {NULL, NULL, 0}
 };
 

@@ -216,3 +216,30 @@ Rcpp::List lmmkit_kinship(const std::string& path, double n_individuals, double 
                               Rcpp::Named("n_used") = result.n_used);
   });
 }
+
+// [[Rcpp::export(.lmmkit_association_rotated)]]
+Rcpp::List lmmkit_association_rotated(const Eigen::Map<Eigen::VectorXd> d, const Eigen::Map<Eigen::MatrixXd> W,
+                                      const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::MatrixXd> X) {
+  return guarded([&] {
+    if (W.rows() != d.size() || y.size() != d.size() || X.rows() != d.size()) {
+      throw std::invalid_argument("the rotated data must have one row per eigenvalue");
+    }
+    const lmmkit::NullModel null(d, W, y);
+    const Eigen::Index m = X.cols();
+    Eigen::MatrixXd stats(m, 8);
+    Rcpp::LogicalMatrix flags(m, 3);
+    for (Eigen::Index j = 0; j < m; ++j) {
+      const lmmkit::SnpTests t = lmmkit::test_snp(null, X.col(j));
+      stats.row(j) << t.beta, t.se, t.wald_F, t.l_remle, t.logl_remle, t.l_mle, t.logl_mle, t.score_F;
+      flags(j, 0) = t.collinear;
+      flags(j, 1) = t.remle_at_boundary;
+      flags(j, 2) = t.mle_at_boundary;
+    }
+    return Rcpp::List::create(
+        Rcpp::Named("stats") = stats, Rcpp::Named("flags") = flags,
+        Rcpp::Named("null") = Rcpp::List::create(Rcpp::Named("l_mle") = null.mle.lambda,
+                                                 Rcpp::Named("logl_mle") = null.mle.logl,
+                                                 Rcpp::Named("l_remle") = null.remle.lambda,
+                                                 Rcpp::Named("logl_remle") = null.remle.logl));
+  });
+}

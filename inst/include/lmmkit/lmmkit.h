@@ -5,5 +5,6 @@
 #include "fit.h"
 #include "independent_columns.h"
 #include "kinship.h"
+#include "association.h"
 
 #endif
