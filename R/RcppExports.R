@@ -25,8 +25,8 @@
     .Call(`_lmmkit_lmmkit_bed_check`, path, n_individuals, n_snps)
 }
 
-.lmmkit_bed_read <- function(path, n_individuals, n_snps, first, count, rows) {
-    .Call(`_lmmkit_lmmkit_bed_read`, path, n_individuals, n_snps, first, count, rows)
+.lmmkit_bed_read <- function(path, n_individuals, n_snps, snps, rows) {
+    .Call(`_lmmkit_lmmkit_bed_read`, path, n_individuals, n_snps, snps, rows)
 }
 
 .lmmkit_kinship <- function(path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads) {

@@ -112,10 +112,7 @@ read_genotypes <- function(set, snps, ids = NULL) {
   set <- as_plink_set(set)
   index <- snp_index(set, snps)
   rows <- individual_rows(set, ids)
-  G <- matrix(NA_real_, length(rows), length(index))
-  for (j in seq_along(index)) {
-    G[, j] <- .lmmkit_bed_read(set$bed, nrow(set$fam), nrow(set$bim), index[j] - 1L, 1L, rows - 1L)
-  }
+  G <- .lmmkit_bed_read(set$bed, nrow(set$fam), nrow(set$bim), index - 1L, rows - 1L)
   G[is.nan(G)] <- NA_real_
   dimnames(G) <- list(set$fam$iid[rows], set$bim$rs[index])
   G

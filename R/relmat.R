@@ -17,7 +17,7 @@ apply_relmat <- function(re, relmat) {
   blocks <- vector("list", length(re$terms))
   for (k in seq_along(re$terms)) {
     term <- re$terms[[k]]
-    rows <- term$col_start + seq_len(term$nlevels * term$ncol)
+    rows <- term_columns(term)
     blocks[[k]] <- re$Zt[rows, , drop = FALSE]
     F <- factors[[term$group]]
     if (is.null(F)) next
@@ -111,7 +111,7 @@ check_symmetric <- function(K, what) {
 relmat_random_effects <- function(re, v) {
   for (term in re$terms) {
     if (is.null(term$relfactor)) next
-    rows <- term$col_start + seq_len(term$nlevels * term$ncol)
+    rows <- term_columns(term)
     v[rows] <- as.numeric(term$relfactor %*% v[rows])
   }
   v
@@ -123,7 +123,7 @@ relmat_engine_Zt <- function(re, Zt) {
   if (is.null(re$relmat)) return(Zt)
   for (term in re$terms) {
     if (is.null(term$relfactor)) next
-    rows <- term$col_start + seq_len(term$nlevels * term$ncol)
+    rows <- term_columns(term)
     Zt[rows, ] <- Matrix::crossprod(term$relfactor, Zt[rows, , drop = FALSE])
   }
   Matrix::drop0(methods::as(Zt, "CsparseMatrix"))
@@ -146,7 +146,7 @@ relmat_condvar <- function(condvar, mats, engine) {
   for (k in seq_along(terms)) {
     F <- terms[[k]]$relfactor
     if (is.null(F)) next
-    rows <- terms[[k]]$col_start + seq_len(terms[[k]]$nlevels * terms[[k]]$ncol)
+    rows <- term_columns(terms[[k]])
     Ck <- as.matrix(F %*% C[rows, rows] %*% Matrix::t(F))
     p <- terms[[k]]$ncol
     for (l in seq_len(terms[[k]]$nlevels)) {

@@ -96,18 +96,17 @@ BEGIN_RCPP
 END_RCPP
 }
 // lmmkit_bed_read
-Eigen::MatrixXd lmmkit_bed_read(const std::string& path, double n_individuals, double n_snps, int first, int count, const std::vector<int>& rows);
-RcppExport SEXP _lmmkit_lmmkit_bed_read(SEXP pathSEXP, SEXP n_individualsSEXP, SEXP n_snpsSEXP, SEXP firstSEXP, SEXP countSEXP, SEXP rowsSEXP) {
+Eigen::MatrixXd lmmkit_bed_read(const std::string& path, double n_individuals, double n_snps, const std::vector<int>& snps, const std::vector<int>& rows);
+RcppExport SEXP _lmmkit_lmmkit_bed_read(SEXP pathSEXP, SEXP n_individualsSEXP, SEXP n_snpsSEXP, SEXP snpsSEXP, SEXP rowsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< const std::string& >::type path(pathSEXP);
     Rcpp::traits::input_parameter< double >::type n_individuals(n_individualsSEXP);
     Rcpp::traits::input_parameter< double >::type n_snps(n_snpsSEXP);
-    Rcpp::traits::input_parameter< int >::type first(firstSEXP);
-    Rcpp::traits::input_parameter< int >::type count(countSEXP);
+    Rcpp::traits::input_parameter< const std::vector<int>& >::type snps(snpsSEXP);
     Rcpp::traits::input_parameter< const std::vector<int>& >::type rows(rowsSEXP);
-    rcpp_result_gen = Rcpp::wrap(lmmkit_bed_read(path, n_individuals, n_snps, first, count, rows));
+    rcpp_result_gen = Rcpp::wrap(lmmkit_bed_read(path, n_individuals, n_snps, snps, rows));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -154,7 +153,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_prediction_variances", (DL_FUNC) &_lmmkit_lmmkit_prediction_variances, 6},
     {"_lmmkit_lmmkit_independent_columns", (DL_FUNC) &_lmmkit_lmmkit_independent_columns, 2},
     {"_lmmkit_lmmkit_bed_check", (DL_FUNC) &_lmmkit_lmmkit_bed_check, 3},
-    {"_lmmkit_lmmkit_bed_read", (DL_FUNC) &_lmmkit_lmmkit_bed_read, 6},
+    {"_lmmkit_lmmkit_bed_read", (DL_FUNC) &_lmmkit_lmmkit_bed_read, 5},
     {"_lmmkit_lmmkit_kinship", (DL_FUNC) &_lmmkit_lmmkit_kinship, 11},
     {"_lmmkit_lmmkit_association_rotated", (DL_FUNC) &_lmmkit_lmmkit_association_rotated, 4},
     {NULL, NULL, 0}

@@ -188,11 +188,13 @@ bool lmmkit_bed_check(const std::string& path, double n_individuals, double n_sn
 }
 
 // [[Rcpp::export(.lmmkit_bed_read)]]
-Eigen::MatrixXd lmmkit_bed_read(const std::string& path, double n_individuals, double n_snps, int first,
-                                int count, const std::vector<int>& rows) {
+Eigen::MatrixXd lmmkit_bed_read(const std::string& path, double n_individuals, double n_snps,
+                                const std::vector<int>& snps, const std::vector<int>& rows) {
   return guarded([&] {
     const lmmkit::BedReader bed(path, static_cast<long long>(n_individuals), static_cast<long long>(n_snps));
-    return bed.read(first, count, rows);
+    Eigen::MatrixXd G(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(snps.size()));
+    for (std::size_t j = 0; j < snps.size(); ++j) G.col(static_cast<Eigen::Index>(j)) = bed.read(snps[j], 1, rows);
+    return G;
   });
 }
 

@@ -25,7 +25,7 @@ struct RotatedFit {
   bool full_rank = true;
 
   RotatedFit(const Vector& d, const Matrix& W, const Vector& y, double lambda_) : lambda(lambda_) {
-    const Eigen::Index n = y.size(), c = W.cols();
+    const Eigen::Index c = W.cols();
     const Vector h = (lambda * d.array() + 1.0).inverse().matrix();
     log_det_H = -h.array().log().sum();
     trace_HD = h.dot(d);
@@ -44,7 +44,6 @@ struct RotatedFit {
     yPDPy = Py.cwiseAbs2().dot(d);
     const Matrix HDHW = (h.cwiseAbs2().cwiseProduct(d)).asDiagonal() * W;
     trace_PD = trace_HD - (c > 0 ? (WHW_inverse * (W.transpose() * HDHW)).trace() : 0.0);
-    (void)n;
   }
 };
 
