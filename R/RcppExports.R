@@ -29,11 +29,23 @@
     .Call(`_lmmkit_lmmkit_bed_read`, path, n_individuals, n_snps, snps, rows)
 }
 
-.lmmkit_kinship <- function(path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads) {
-    .Call(`_lmmkit_lmmkit_kinship`, path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads)
+.lmmkit_kinship <- function(path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads, use_blas) {
+    .Call(`_lmmkit_lmmkit_kinship`, path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads, use_blas)
 }
 
 .lmmkit_association_rotated <- function(d, W, y, X) {
     .Call(`_lmmkit_lmmkit_association_rotated`, d, W, y, X)
+}
+
+.lmmkit_association_null <- function(d, UtW, Uty) {
+    .Call(`_lmmkit_lmmkit_association_null`, d, UtW, Uty)
+}
+
+.lmmkit_gwas_scan <- function(path, n_individuals, n_snps, rows, snps, U, d, W, y, maf, miss, r2_max, tests, fixed_lambda, block_size, threads, use_blas) {
+    .Call(`_lmmkit_lmmkit_gwas_scan`, path, n_individuals, n_snps, rows, snps, U, d, W, y, maf, miss, r2_max, tests, fixed_lambda, block_size, threads, use_blas)
+}
+
+.lmmkit_symmetric_eigen <- function(A, threads) {
+    .Call(`_lmmkit_lmmkit_symmetric_eigen`, A, threads)
 }
 

@@ -33,7 +33,9 @@
 #' @param filter_ids IIDs on which the filter statistics are computed; by
 #'   default the individuals of the matrix. GEMMA computes them on the
 #'   individuals with a phenotype.
-#' @param threads Number of threads; see [lmmkit_threads()].
+#' @param threads Number of threads; see [lmmkit_threads()]. When R uses an
+#'   optimized BLAS (see [use_optimized_blas()]) the sum is handed to it and
+#'   the BLAS's own threads are used instead.
 #' @param block_size SNPs read at a time.
 #' @return A symmetric matrix named by IID, with attributes `type` and
 #'   `snps`, a named integer vector: `used`, `excluded` (by `snps` or
@@ -60,7 +62,8 @@ kinship <- function(set, type = c("centered", "standardized"), ids = NULL, exclu
   candidate <- candidate_snps(set, snps, exclude_chr)
   res <- .lmmkit_kinship(set$bed, nrow(set$fam), nrow(set$bim), rows - 1L, filter_rows - 1L,
                          candidate, maf, miss, type == "standardized",
-                         check_count(block_size, "block_size"), check_count(threads, "threads"))
+                         check_count(block_size, "block_size"), check_count(threads, "threads"),
+                         use_optimized_blas())
   counts <- tabulate(res$status + 1L, nbins = 5L)
   names(counts) <- c("used", "excluded", "missingness", "allele_frequency", "one_class")
   if (res$n_used == 0L) {
@@ -135,4 +138,26 @@ lmmkit_threads <- function() {
   }
   if (nzchar(Sys.getenv("_R_CHECK_LIMIT_CORES_"))) n <- min(n, 2L)
   as.integer(n)
+}
+
+#' Whether lmmkit hands large dense products to R's BLAS
+#'
+#' The kinship sum and the rotation of SNPs in [gwas()] are large dense
+#' matrix products. lmmkit computes them with its own threaded kernels
+#' unless R is linked to an optimized BLAS (OpenBLAS, MKL, BLIS, ATLAS,
+#' Accelerate, FlexiBLAS), which is faster for them. The option
+#' `lmmkit.blas` (`TRUE` or `FALSE`) overrides the choice. Results agree to
+#' rounding either way.
+#' @return `TRUE` or `FALSE`.
+#' @examples
+#' use_optimized_blas()
+#' extSoftVersion()[["BLAS"]]
+#' @export
+use_optimized_blas <- function() {
+  choice <- getOption("lmmkit.blas")
+  if (!is.null(choice)) {
+    if (!isTRUE(choice) && !isFALSE(choice)) stop("the option `lmmkit.blas` must be TRUE or FALSE.", call. = FALSE)
+    return(choice)
+  }
+  grepl("openblas|mkl|blis|atlas|accelerate|vecLib|flexiblas", extSoftVersion()[["BLAS"]], ignore.case = TRUE)
 }

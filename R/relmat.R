@@ -99,7 +99,7 @@ relmat_on_levels <- function(K, levels, what, group) {
 #' Stop unless K is symmetric to within 1e-8 of its largest entry
 #' @noRd
 check_symmetric <- function(K, what) {
-  gap <- max(abs(K - Matrix::t(K)))
+  gap <- max(abs(K - if (is.matrix(K)) t(K) else Matrix::t(K)))
   if (gap > 1e-8 * max(abs(K))) {
     stop(sprintf("%s is not symmetric: the largest |K[i, j] - K[j, i]| is %s.", what,
                  format(gap, digits = 3)), call. = FALSE)

@@ -1,14 +1,10 @@
 # Kinship benchmark: lmmkit's kinship() against GEMMA's -gk 1 / -gk 2 on the same PLINK set, interleaved.
 # Usage: Rscript bench/bench_kinship.R [n] [m] [reps]   (defaults 2000, 20000, 3; GEMMA: apt-get install gemma)
 
-suppressPackageStartupMessages(library(lmmkit))
-source(file.path("bench", "simulate_gwas_data.R"))
-
-args <- commandArgs(trailingOnly = TRUE)
-num <- function(i, default) if (length(args) >= i) as.integer(args[[i]]) else default
-n <- num(1, 2000L)
-m <- num(2, 20000L)
-reps <- num(3, 3L)
+source(file.path("bench", "gwas_bench_common.R"))
+n <- int_arg(1, 2000L)
+m <- int_arg(2, 20000L)
+reps <- int_arg(3, 3L)
 
 elapsed <- function(expr) {
   gc(FALSE)
@@ -17,10 +13,9 @@ elapsed <- function(expr) {
   proc.time()[["elapsed"]] - start
 }
 
-work <- tempfile("bench_kinship")
-dir.create(work)
-prefix <- file.path(work, "sim")
-simulate_gwas_data(prefix, n, m)
+sim <- simulated_set(n, m, "bench_kinship")
+work <- sim$work
+prefix <- sim$prefix
 set <- read_plink(prefix)
 analysed <- set$fam$iid[!is.na(set$fam$phenotype)]  # GEMMA filters SNPs on individuals with a phenotype
 

@@ -111,8 +111,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // lmmkit_kinship
-Rcpp::List lmmkit_kinship(const std::string& path, double n_individuals, double n_snps, const std::vector<int>& rows, const std::vector<int>& filter_rows, const Rcpp::LogicalVector& candidate, double maf, double miss, bool standardize, int block_size, int threads);
-RcppExport SEXP _lmmkit_lmmkit_kinship(SEXP pathSEXP, SEXP n_individualsSEXP, SEXP n_snpsSEXP, SEXP rowsSEXP, SEXP filter_rowsSEXP, SEXP candidateSEXP, SEXP mafSEXP, SEXP missSEXP, SEXP standardizeSEXP, SEXP block_sizeSEXP, SEXP threadsSEXP) {
+Rcpp::List lmmkit_kinship(const std::string& path, double n_individuals, double n_snps, const std::vector<int>& rows, const std::vector<int>& filter_rows, const Rcpp::LogicalVector& candidate, double maf, double miss, bool standardize, int block_size, int threads, bool use_blas);
+RcppExport SEXP _lmmkit_lmmkit_kinship(SEXP pathSEXP, SEXP n_individualsSEXP, SEXP n_snpsSEXP, SEXP rowsSEXP, SEXP filter_rowsSEXP, SEXP candidateSEXP, SEXP mafSEXP, SEXP missSEXP, SEXP standardizeSEXP, SEXP block_sizeSEXP, SEXP threadsSEXP, SEXP use_blasSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -127,7 +127,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< bool >::type standardize(standardizeSEXP);
     Rcpp::traits::input_parameter< int >::type block_size(block_sizeSEXP);
     Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(lmmkit_kinship(path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads));
+    Rcpp::traits::input_parameter< bool >::type use_blas(use_blasSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_kinship(path, n_individuals, n_snps, rows, filter_rows, candidate, maf, miss, standardize, block_size, threads, use_blas));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -145,6 +146,58 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// lmmkit_association_null
+Rcpp::List lmmkit_association_null(const Eigen::Map<Eigen::VectorXd> d, const Eigen::Map<Eigen::MatrixXd> UtW, const Eigen::Map<Eigen::VectorXd> Uty);
+RcppExport SEXP _lmmkit_lmmkit_association_null(SEXP dSEXP, SEXP UtWSEXP, SEXP UtySEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type d(dSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type UtW(UtWSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type Uty(UtySEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_association_null(d, UtW, Uty));
+    return rcpp_result_gen;
+END_RCPP
+}
+// lmmkit_gwas_scan
+Rcpp::List lmmkit_gwas_scan(const std::string& path, double n_individuals, double n_snps, const std::vector<int>& rows, const std::vector<int>& snps, const Eigen::Map<Eigen::MatrixXd> U, const Eigen::Map<Eigen::VectorXd> d, const Eigen::Map<Eigen::MatrixXd> W, const Eigen::Map<Eigen::VectorXd> y, double maf, double miss, double r2_max, const Rcpp::LogicalVector& tests, bool fixed_lambda, int block_size, int threads, bool use_blas);
+RcppExport SEXP _lmmkit_lmmkit_gwas_scan(SEXP pathSEXP, SEXP n_individualsSEXP, SEXP n_snpsSEXP, SEXP rowsSEXP, SEXP snpsSEXP, SEXP USEXP, SEXP dSEXP, SEXP WSEXP, SEXP ySEXP, SEXP mafSEXP, SEXP missSEXP, SEXP r2_maxSEXP, SEXP testsSEXP, SEXP fixed_lambdaSEXP, SEXP block_sizeSEXP, SEXP threadsSEXP, SEXP use_blasSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const std::string& >::type path(pathSEXP);
+    Rcpp::traits::input_parameter< double >::type n_individuals(n_individualsSEXP);
+    Rcpp::traits::input_parameter< double >::type n_snps(n_snpsSEXP);
+    Rcpp::traits::input_parameter< const std::vector<int>& >::type rows(rowsSEXP);
+    Rcpp::traits::input_parameter< const std::vector<int>& >::type snps(snpsSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type U(USEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type d(dSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type W(WSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< double >::type maf(mafSEXP);
+    Rcpp::traits::input_parameter< double >::type miss(missSEXP);
+    Rcpp::traits::input_parameter< double >::type r2_max(r2_maxSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::LogicalVector& >::type tests(testsSEXP);
+    Rcpp::traits::input_parameter< bool >::type fixed_lambda(fixed_lambdaSEXP);
+    Rcpp::traits::input_parameter< int >::type block_size(block_sizeSEXP);
+    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
+    Rcpp::traits::input_parameter< bool >::type use_blas(use_blasSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_gwas_scan(path, n_individuals, n_snps, rows, snps, U, d, W, y, maf, miss, r2_max, tests, fixed_lambda, block_size, threads, use_blas));
+    return rcpp_result_gen;
+END_RCPP
+}
+// lmmkit_symmetric_eigen
+Rcpp::List lmmkit_symmetric_eigen(const Eigen::Map<Eigen::MatrixXd> A, int threads);
+RcppExport SEXP _lmmkit_lmmkit_symmetric_eigen(SEXP ASEXP, SEXP threadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type A(ASEXP);
+    Rcpp::traits::input_parameter< int >::type threads(threadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_symmetric_eigen(A, threads));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 4},
@@ -154,8 +207,11 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_independent_columns", (DL_FUNC) &_lmmkit_lmmkit_independent_columns, 2},
     {"_lmmkit_lmmkit_bed_check", (DL_FUNC) &_lmmkit_lmmkit_bed_check, 3},
     {"_lmmkit_lmmkit_bed_read", (DL_FUNC) &_lmmkit_lmmkit_bed_read, 5},
-    {"_lmmkit_lmmkit_kinship", (DL_FUNC) &_lmmkit_lmmkit_kinship, 11},
+    {"_lmmkit_lmmkit_kinship", (DL_FUNC) &_lmmkit_lmmkit_kinship, 12},
     {"_lmmkit_lmmkit_association_rotated", (DL_FUNC) &_lmmkit_lmmkit_association_rotated, 4},
+    {"_lmmkit_lmmkit_association_null", (DL_FUNC) &_lmmkit_lmmkit_association_null, 3},
+    {"_lmmkit_lmmkit_gwas_scan", (DL_FUNC) &_lmmkit_lmmkit_gwas_scan, 17},
+    {"_lmmkit_lmmkit_symmetric_eigen", (DL_FUNC) &_lmmkit_lmmkit_symmetric_eigen, 2},
     {NULL, NULL, 0}
 };
 

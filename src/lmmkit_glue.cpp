@@ -1,5 +1,7 @@
 // Rcpp glue: turns R objects into engine views, runs the engine, and is the one place C++ errors become R errors.
+#define USE_FC_LEN_T  // Fortran character-length arguments for the BLAS calls
 #include <RcppEigen.h>
+#include <R_ext/BLAS.h>
 #include <nloptrAPI.h>  // NLopt's C API through nloptr; must precede the engine
 #include <lmmkit/lmmkit.h>
 
@@ -7,6 +9,24 @@
 
 namespace {
 
+// The scan's dense products through the BLAS R is linked to (chosen in R when it is an optimized one).
+lmmkit::DenseProducts r_blas_products(bool use_blas) {
+  lmmkit::DenseProducts products;
+  if (!use_blas) return products;
+  products.transposed_product = [](const lmmkit::Matrix& U, const lmmkit::Matrix& B) {
+    const int m = static_cast<int>(U.cols()), n = static_cast<int>(B.cols()), k = static_cast<int>(U.rows());
+    const double one = 1, zero = 0;
+    lmmkit::Matrix C(m, n);
+    F77_CALL(dgemm)("T", "N", &m, &n, &k, &one, U.data(), &k, B.data(), &k, &zero, C.data(), &m FCONE FCONE);
+    return C;
+  };
+  products.add_outer = [](const lmmkit::Matrix& B, lmmkit::Matrix& K) {
+    const int n = static_cast<int>(B.rows()), k = static_cast<int>(B.cols());
+    const double one = 1;
+    F77_CALL(dsyrk)("L", "N", &n, &k, &one, B.data(), &n, &one, K.data(), &n FCONE FCONE);
+  };
+  return products;
+}
 
 // A view of a dgCMatrix's slots, checked so that no index can reach outside them.
 lmmkit::SparseColumnsView sparse_view(const Rcpp::S4& m) {
@@ -201,7 +221,7 @@ Eigen::MatrixXd lmmkit_bed_read(const std::string& path, double n_individuals, d
 // [[Rcpp::export(.lmmkit_kinship)]]
 Rcpp::List lmmkit_kinship(const std::string& path, double n_individuals, double n_snps, const std::vector<int>& rows,
                           const std::vector<int>& filter_rows, const Rcpp::LogicalVector& candidate, double maf,
-                          double miss, bool standardize, int block_size, int threads) {
+                          double miss, bool standardize, int block_size, int threads, bool use_blas) {
   return guarded([&] {
     const lmmkit::BedReader bed(path, static_cast<long long>(n_individuals), static_cast<long long>(n_snps));
     lmmkit::KinshipRequest request;
@@ -213,6 +233,7 @@ Rcpp::List lmmkit_kinship(const std::string& path, double n_individuals, double 
     request.standardize = standardize;
     request.block_size = block_size;
     request.threads = threads;
+    request.products = r_blas_products(use_blas);
     const lmmkit::KinshipResult result = lmmkit::kinship_from_bed(bed, request);
     return Rcpp::List::create(Rcpp::Named("K") = result.K, Rcpp::Named("status") = result.status,
                               Rcpp::Named("n_used") = result.n_used);
@@ -243,5 +264,62 @@ Rcpp::List lmmkit_association_rotated(const Eigen::Map<Eigen::VectorXd> d, const
                                                  Rcpp::Named("logl_mle") = null.mle.logl,
                                                  Rcpp::Named("l_remle") = null.remle.lambda,
                                                  Rcpp::Named("logl_remle") = null.remle.logl));
+  });
+}
+
+// [[Rcpp::export(.lmmkit_association_null)]]
+Rcpp::List lmmkit_association_null(const Eigen::Map<Eigen::VectorXd> d, const Eigen::Map<Eigen::MatrixXd> UtW,
+                                   const Eigen::Map<Eigen::VectorXd> Uty) {
+  return guarded([&] {
+    const lmmkit::NullModel null(d, UtW, Uty);
+    const lmmkit::RotatedLikelihood L(d, UtW, Uty);
+    const lmmkit::RotatedFit at_remle = L.fit(null.remle.lambda);
+    const double lambda = null.remle.lambda, step = 1e-5 * lambda;
+    const double curvature =
+        (L.reml_derivative(L.fit(lambda + step)) - L.reml_derivative(L.fit(lambda - step))) / (2 * step);
+    return Rcpp::List::create(
+        Rcpp::Named("l_remle") = lambda, Rcpp::Named("logl_remle") = null.remle.logl,
+        Rcpp::Named("remle_at_boundary") = null.remle.at_boundary, Rcpp::Named("l_mle") = null.mle.lambda,
+        Rcpp::Named("logl_mle") = null.mle.logl, Rcpp::Named("mle_at_boundary") = null.mle.at_boundary,
+        Rcpp::Named("yPy_remle") = at_remle.yPy, Rcpp::Named("beta") = at_remle.beta,
+        Rcpp::Named("WHW_inverse") = at_remle.WHW_inverse, Rcpp::Named("reml_curvature") = curvature);
+  });
+}
+
+// [[Rcpp::export(.lmmkit_gwas_scan)]]
+Rcpp::List lmmkit_gwas_scan(const std::string& path, double n_individuals, double n_snps, const std::vector<int>& rows,
+                            const std::vector<int>& snps, const Eigen::Map<Eigen::MatrixXd> U,
+                            const Eigen::Map<Eigen::VectorXd> d, const Eigen::Map<Eigen::MatrixXd> W,
+                            const Eigen::Map<Eigen::VectorXd> y, double maf, double miss, double r2_max,
+                            const Rcpp::LogicalVector& tests, bool fixed_lambda, int block_size, int threads,
+                            bool use_blas) {
+  return guarded([&] {
+    if (U.rows() != U.cols() || d.size() != U.rows() || W.rows() != U.rows() || y.size() != U.rows()) {
+      throw std::invalid_argument("the eigenvectors, eigenvalues, covariates and phenotype do not match");
+    }
+    if (tests.size() != 3) throw std::invalid_argument("three test flags (Wald, LRT, score) are needed");
+    const lmmkit::BedReader bed(path, static_cast<long long>(n_individuals), static_cast<long long>(n_snps));
+    const lmmkit::ScanModel model(U, d, W, y);
+    lmmkit::ScanRequest request;
+    request.rows = rows;
+    request.snps = snps;
+    request.filter.maf = maf;
+    request.filter.miss = miss;
+    request.r2_max = r2_max;
+    request.tests = {static_cast<bool>(tests[0]), static_cast<bool>(tests[1]), static_cast<bool>(tests[2]), fixed_lambda};
+    request.block_size = block_size;
+    request.threads = threads;
+    request.products = r_blas_products(use_blas);
+    const lmmkit::ScanResult result = lmmkit::scan_bed(bed, model, request);
+    return Rcpp::List::create(Rcpp::Named("status") = result.status, Rcpp::Named("n_miss") = result.n_miss,
+                              Rcpp::Named("af") = result.af, Rcpp::Named("stats") = result.stats);
+  });
+}
+
+// [[Rcpp::export(.lmmkit_symmetric_eigen)]]
+Rcpp::List lmmkit_symmetric_eigen(const Eigen::Map<Eigen::MatrixXd> A, int threads) {
+  return guarded([&] {
+    const lmmkit::SymmetricEigen e = lmmkit::symmetric_eigen(A, threads);
+    return Rcpp::List::create(Rcpp::Named("values") = e.values, Rcpp::Named("vectors") = e.vectors);
   });
 }

@@ -15,7 +15,7 @@ APT_PKGS=(
   r-cran-testthat r-cran-roxygen2 r-cran-knitr r-cran-rmarkdown
   r-cran-lme4 r-cran-lmertest r-cran-pbkrtest r-cran-mlmrev
   r-cran-future r-cran-future.apply r-cran-progressr r-cran-minqa
-  pandoc qpdf libnlopt-dev libeigen3-dev libgtest-dev cmake g++ pkg-config
+  pandoc qpdf libnlopt-dev libeigen3-dev libgtest-dev liblapack-dev cmake g++ pkg-config
 )
 # R packages that must load (Imports, LinkingTo, Suggests, test/vignette tools).
 R_PKGS=(

@@ -81,3 +81,54 @@ TEST(Association, CollinearSnpIsFlagged) {
   EXPECT_FALSE(ok.collinear);
   EXPECT_GT(ok.se, 0);
 }
+
+TEST(RotatedLikelihood, GridFitsEqualSingleFits) {
+  const Rotated r = example();
+  const lmmkit::RotatedLikelihood L(r.d, r.W, r.y);
+  const lmmkit::LambdaWeights grid(r.d, {1e-3, 0.5, 7.0});
+  const std::vector<lmmkit::RotatedFit> fits = L.fit(grid);
+  for (std::size_t j = 0; j < fits.size(); ++j) {
+    const lmmkit::RotatedFit single = L.fit(grid.lambda[j]);
+    EXPECT_NEAR(fits[j].yPy, single.yPy, 1e-10 * single.yPy);
+    EXPECT_NEAR(fits[j].trace_PD, single.trace_PD, 1e-10 * std::abs(single.trace_PD));
+    EXPECT_NEAR(L.reml(fits[j]), L.reml(single), 1e-9);
+    EXPECT_NEAR(L.ml(fits[j]), L.ml(single), 1e-9);
+  }
+}
+
+TEST(Association, FixedLambdaUsesTheNullModelsRatios) {
+  const Rotated r = example();
+  const lmmkit::NullModel null(r.d, r.W, r.y);
+  lmmkit::TestChoice choice;
+  choice.fixed_lambda = true;
+  const lmmkit::SnpTests t = lmmkit::test_snp(null, r.W.col(1).cwiseAbs2(), choice);
+  EXPECT_EQ(t.l_remle, null.remle.lambda);
+  EXPECT_EQ(t.l_mle, null.mle.lambda);
+  EXPECT_TRUE(std::isfinite(t.wald_F) && std::isfinite(t.logl_mle) && std::isfinite(t.score_F));
+  lmmkit::TestChoice score_only;
+  score_only.wald = score_only.lrt = false;
+  const lmmkit::SnpTests s = lmmkit::test_snp(null, r.W.col(1).cwiseAbs2(), score_only);
+  EXPECT_TRUE(std::isnan(s.beta) && std::isnan(s.logl_mle));
+  EXPECT_DOUBLE_EQ(s.score_F, t.score_F);
+}
+
+TEST(RotatedLikelihood, ASnpLikelihoodBuiltOnTheNullEqualsAStandaloneOne) {
+  const Rotated r = example();
+  const lmmkit::LambdaWeights grid(r.d, lmmkit::search_grid({}));
+  lmmkit::RotatedLikelihood base(r.d, r.W, r.y);
+  base.cache_grid(grid);
+  const Vector x = r.W.col(1).cwiseAbs2() + r.d;
+  Matrix W1(r.W.rows(), 3);
+  W1 << r.W, x;
+  const lmmkit::RotatedLikelihood standalone(r.d, W1, r.y), built(base, x);
+  const std::vector<lmmkit::RotatedFit> on_grid = built.fit(grid), reference = standalone.fit(grid);
+  for (std::size_t j = 0; j < on_grid.size(); ++j) {
+    EXPECT_NEAR(built.reml(on_grid[j]), standalone.reml(reference[j]), 1e-9);
+    EXPECT_NEAR(built.ml_derivative(on_grid[j]), standalone.ml_derivative(reference[j]), 1e-9);
+    EXPECT_NEAR(on_grid[j].beta[2], reference[j].beta[2], 1e-12);
+  }
+  const lmmkit::RotatedFit a = built.fit(0.7), b = standalone.fit(0.7);
+  EXPECT_NEAR(built.reml(a), standalone.reml(b), 1e-9);
+  EXPECT_NEAR(built.reml_derivative(a), standalone.reml_derivative(b), 1e-9);
+  EXPECT_NEAR(a.WHW_inverse(2, 2), b.WHW_inverse(2, 2), 1e-12);
+}

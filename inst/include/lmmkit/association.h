@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <limits>
+#include <vector>
 
 namespace lmmkit {
 
@@ -23,7 +24,7 @@ struct LambdaOptimum {
 
 namespace detail {
 
-// Brent-Dekker root of g on [a, b] with g(a) g(b) <= 0, to a relative width of 1e-12 in lambda.
+// Brent-Dekker root of g on [a, b] with g(a) g(b) <= 0, to a relative width of 1e-10 in lambda.
 inline double brent_root(const std::function<double(double)>& g, double a, double b, double ga, double gb) {
   double c = a, gc = ga, d = b - a, e = d;
   for (int iteration = 0; iteration < 200; ++iteration) {
@@ -36,7 +37,7 @@ inline double brent_root(const std::function<double(double)>& g, double a, doubl
       a = b; b = c; c = a;
       ga = gb; gb = gc; gc = ga;
     }
-    const double tolerance = 1e-12 * std::abs(b), middle = 0.5 * (c - b);
+    const double tolerance = 1e-10 * std::abs(b), middle = 0.5 * (c - b);
     if (std::abs(middle) <= tolerance || gb == 0) return b;
     if (std::abs(e) >= tolerance && std::abs(ga) > std::abs(gb)) {
       double p, q, s = gb / ga;
@@ -69,42 +70,60 @@ inline double brent_root(const std::function<double(double)>& g, double a, doubl
 
 }  // namespace detail
 
-// The maximum of the ML or REML log-likelihood over lambda in [l_min, l_max]: the endpoints, and every
-// interval of GEMMA's log-spaced grid where the derivative changes from positive to negative, its root
-// found by Brent's method. at_boundary says the maximum is an endpoint.
-inline LambdaOptimum maximise_lambda(const RotatedLikelihood& L, bool reml, const LambdaSearch& search = {}) {
-  auto value = [&](const RotatedFit& f) { return reml ? L.reml(f) : L.ml(f); };
-  auto derivative = [&](double lambda) {
-    const RotatedFit f = L.fit(lambda);
-    return reml ? L.reml_derivative(f) : L.ml_derivative(f);
-  };
+// GEMMA's search grid: n_region + 1 log-spaced lambdas from l_min to l_max.
+inline std::vector<double> search_grid(const LambdaSearch& search) {
   const double step = std::log(search.l_max / search.l_min) / search.n_region;
-  std::vector<double> grid(search.n_region + 1), slope(search.n_region + 1);
-  for (int i = 0; i <= search.n_region; ++i) {
-    grid[i] = i == search.n_region ? search.l_max : search.l_min * std::exp(i * step);
-    slope[i] = derivative(grid[i]);
-  }
+  std::vector<double> grid(search.n_region + 1);
+  for (int i = 0; i <= search.n_region; ++i) grid[i] = i == search.n_region ? search.l_max : search.l_min * std::exp(i * step);
+  return grid;
+}
+
+// The maximum of the ML or REML log-likelihood over the grid's range: the endpoints, and every interval
+// of the grid where the derivative changes from positive to negative, its root found by Brent's method.
+// at_boundary says the maximum is an endpoint.
+inline LambdaOptimum maximise_lambda(const RotatedLikelihood& L, bool reml, const std::vector<RotatedFit>& fits) {
+  auto value = [&](const RotatedFit& f) { return reml ? L.reml(f) : L.ml(f); };
+  auto slope = [&](const RotatedFit& f) { return reml ? L.reml_derivative(f) : L.ml_derivative(f); };
   LambdaOptimum best;
-  for (double endpoint : {search.l_min, search.l_max}) {
-    const double v = value(L.fit(endpoint));
-    if (v > best.logl) best = {endpoint, v, true};
+  for (const RotatedFit* endpoint : {&fits.front(), &fits.back()}) {
+    const double v = value(*endpoint);
+    if (v > best.logl) best = {endpoint->lambda, v, true};
   }
-  for (int i = 0; i < search.n_region; ++i) {
-    if (!(slope[i] > 0 && slope[i + 1] <= 0)) continue;
-    const double root = detail::brent_root(derivative, grid[i], grid[i + 1], slope[i], slope[i + 1]);
+  for (std::size_t i = 0; i + 1 < fits.size(); ++i) {
+    const double lower = slope(fits[i]), upper = slope(fits[i + 1]);
+    if (!(lower > 0 && upper <= 0)) continue;
+    const double root = detail::brent_root([&](double lambda) { return slope(L.fit(lambda)); }, fits[i].lambda,
+                                           fits[i + 1].lambda, lower, upper);
     const double v = value(L.fit(root));
     if (v > best.logl) best = {root, v, false};
   }
   return best;
 }
 
+inline LambdaOptimum maximise_lambda(const RotatedLikelihood& L, bool reml, const LambdaWeights& grid) {
+  return maximise_lambda(L, reml, L.fit(grid));
+}
+
+inline LambdaOptimum maximise_lambda(const RotatedLikelihood& L, bool reml, const LambdaSearch& search = {}) {
+  return maximise_lambda(L, reml, LambdaWeights(L.d(), search_grid(search)));
+}
+
 struct SnpTests {
-  double beta = 0, se = 0, wald_F = 0;  // Wald at the SNP's REML lambda
-  double l_remle = 0, logl_remle = 0;
-  double l_mle = 0, logl_mle = 0;        // the SNP's ML fit, for the likelihood ratio
-  double score_F = 0;                    // score at the null model's ML lambda
+  double beta = nan(), se = nan(), wald_F = nan();  // Wald at the SNP's REML lambda
+  double l_remle = nan(), logl_remle = nan();
+  double l_mle = nan(), logl_mle = nan();          // the SNP's ML fit, for the likelihood ratio
+  double score_F = nan();                          // score at the null model's ML lambda
   bool remle_at_boundary = false, mle_at_boundary = false;
-  bool collinear = false;                // x is (nearly) a combination of the covariates: no tests
+  bool collinear = false;                          // x is (nearly) a combination of the covariates: no tests
+
+  static double nan() { return std::numeric_limits<double>::quiet_NaN(); }
+};
+
+// Which tests to compute; fixed_lambda keeps the null model's REML (Wald) and ML (LRT) lambdas for every
+// SNP instead of searching each SNP's own (EMMAX / P3D).
+struct TestChoice {
+  bool wald = true, lrt = true, score = true;
+  bool fixed_lambda = false;
 };
 
 // The null model (covariates only): its ML and REML lambdas, and at the ML lambda the weights and the
@@ -113,16 +132,19 @@ struct NullModel {
   Vector d, y;
   Matrix W;
   LambdaOptimum mle, remle;
+  LambdaWeights grid;            // the search grid's weights, shared by every SNP
+  RotatedLikelihood likelihood;  // of the null model, with its cross products on the grid cached
   Vector h;               // 1 / (lambda d_i + 1) at the ML lambda
   Matrix WHW_inverse;     // (W' H^-1 W)^-1 there
   double yPy = 0;
 
   NullModel(Vector d_, Matrix W_, Vector y_, const LambdaSearch& search = {})
-      : d(std::move(d_)), y(std::move(y_)), W(std::move(W_)) {
-    const RotatedLikelihood L(d, W, y);
-    mle = maximise_lambda(L, false, search);
-    remle = maximise_lambda(L, true, search);
-    const RotatedFit at_mle = L.fit(mle.lambda);
+      : d(std::move(d_)), y(std::move(y_)), W(std::move(W_)), grid(d, search_grid(search)), likelihood(d, W, y) {
+    likelihood.cache_grid(grid);
+    const std::vector<RotatedFit> fits = likelihood.fit(grid);
+    mle = maximise_lambda(likelihood, false, fits);
+    remle = maximise_lambda(likelihood, true, fits);
+    const RotatedFit at_mle = likelihood.fit(mle.lambda);
     h = (mle.lambda * d.array() + 1.0).inverse().matrix();
     WHW_inverse = at_mle.WHW_inverse;
     yPy = at_mle.yPy;
@@ -137,7 +159,7 @@ struct NullModel {
 };
 
 // Wald, likelihood-ratio and score statistics of one rotated SNP x against the null model.
-inline SnpTests test_snp(const NullModel& null, const Vector& x, const LambdaSearch& search = {}) {
+inline SnpTests test_snp(const NullModel& null, const Vector& x, const TestChoice& choice = {}) {
   const Eigen::Index n = null.y.size(), c = null.W.cols();
   SnpTests out;
   const Vector P0x = null.project(x);
@@ -146,22 +168,26 @@ inline SnpTests test_snp(const NullModel& null, const Vector& x, const LambdaSea
     out.collinear = true;
     return out;
   }
-  out.score_F = static_cast<double>(n) * std::pow(P0x.dot(null.y), 2) / (null.yPy * xPx);
-  Matrix W1(n, c + 1);
-  W1 << null.W, x;
-  const RotatedLikelihood L1(null.d, W1, null.y);
-  const LambdaOptimum remle = maximise_lambda(L1, true, search);
-  const RotatedFit at_remle = L1.fit(remle.lambda);
-  out.l_remle = remle.lambda;
-  out.logl_remle = remle.logl;
-  out.remle_at_boundary = remle.at_boundary;
-  out.beta = at_remle.beta[c];
-  out.se = std::sqrt(at_remle.yPy / static_cast<double>(n - c - 1) * at_remle.WHW_inverse(c, c));
-  out.wald_F = out.beta * out.beta / (out.se * out.se);
-  const LambdaOptimum mle = maximise_lambda(L1, false, search);
-  out.l_mle = mle.lambda;
-  out.logl_mle = mle.logl;
-  out.mle_at_boundary = mle.at_boundary;
+  if (choice.score) out.score_F = static_cast<double>(n) * std::pow(P0x.dot(null.y), 2) / (null.yPy * xPx);
+  if (!choice.wald && !choice.lrt) return out;
+  const RotatedLikelihood L1(null.likelihood, x);
+  const std::vector<RotatedFit> grid_fits = choice.fixed_lambda ? std::vector<RotatedFit>() : L1.fit(null.grid);
+  if (choice.wald) {
+    const LambdaOptimum remle = choice.fixed_lambda ? null.remle : maximise_lambda(L1, true, grid_fits);
+    const RotatedFit at_remle = L1.fit(remle.lambda);
+    out.l_remle = remle.lambda;
+    out.logl_remle = choice.fixed_lambda ? L1.reml(at_remle) : remle.logl;
+    out.remle_at_boundary = remle.at_boundary;
+    out.beta = at_remle.beta[c];
+    out.se = std::sqrt(at_remle.yPy / static_cast<double>(n - c - 1) * at_remle.WHW_inverse(c, c));
+    out.wald_F = out.beta * out.beta / (out.se * out.se);
+  }
+  if (choice.lrt) {
+    const LambdaOptimum mle = choice.fixed_lambda ? null.mle : maximise_lambda(L1, false, grid_fits);
+    out.l_mle = mle.lambda;
+    out.logl_mle = choice.fixed_lambda ? L1.ml(L1.fit(mle.lambda)) : mle.logl;
+    out.mle_at_boundary = mle.at_boundary;
+  }
   return out;
 }
 

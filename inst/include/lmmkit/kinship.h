@@ -2,6 +2,7 @@
 #ifndef LMMKIT_KINSHIP_H
 #define LMMKIT_KINSHIP_H
 
+#include "dense_products.h"
 #include "plink_bed.h"
 
 #include <algorithm>
@@ -12,7 +13,10 @@
 namespace lmmkit {
 
 // Why a SNP was or was not used, in the order the filters are applied (GEMMA's order).
-enum SnpStatus : int { snp_used = 0, snp_excluded = 1, snp_missingness = 2, snp_allele_frequency = 3, snp_one_class = 4 };
+enum SnpStatus : int {
+  snp_used = 0, snp_excluded = 1, snp_missingness = 2, snp_allele_frequency = 3, snp_one_class = 4,
+  snp_collinear = 5  // association only: the SNP is (nearly) a combination of the covariates
+};
 
 struct SnpFilter {
   double maf = 0.01;   // dropped when the first allele's frequency is below maf or above 1 - maf
@@ -64,9 +68,14 @@ inline void centre_dosages(Eigen::Ref<Vector> x, bool standardize) {
 // the number of threads, so neither does the result.
 class KinshipSum {
  public:
-  KinshipSum(int n, int threads) : K_(Matrix::Zero(n, n)), threads_(std::max(1, threads)) {}
+  KinshipSum(int n, int threads, std::function<void(const Matrix&, Matrix&)> add_outer = {})
+      : K_(Matrix::Zero(n, n)), threads_(std::max(1, threads)), add_outer_(std::move(add_outer)) {}
 
   void add(const Matrix& B) {
+    if (add_outer_) {
+      add_outer_(B, K_);
+      return;
+    }
     const int n = static_cast<int>(K_.rows());
     const int panels = (n + panel_width - 1) / panel_width;
     std::atomic<int> next(0);
@@ -93,7 +102,31 @@ class KinshipSum {
   static constexpr int panel_width = 64;
   Matrix K_;
   int threads_;
+  std::function<void(const Matrix&, Matrix&)> add_outer_;
 };
+
+namespace detail {
+
+// Where each of `wanted` is in `rows`; empty when one is not there.
+inline std::vector<int> positions_in(const std::vector<int>& wanted, const std::vector<int>& rows) {
+  if (rows.empty() || *std::min_element(rows.begin(), rows.end()) < 0) return {};
+  std::vector<int> where(static_cast<std::size_t>(*std::max_element(rows.begin(), rows.end())) + 1, -1);
+  for (std::size_t r = 0; r < rows.size(); ++r) where[static_cast<std::size_t>(rows[r])] = static_cast<int>(r);
+  std::vector<int> out;
+  for (int w : wanted) {
+    if (w < 0 || w >= static_cast<int>(where.size()) || where[static_cast<std::size_t>(w)] < 0) return {};
+    out.push_back(where[static_cast<std::size_t>(w)]);
+  }
+  return out;
+}
+
+inline Matrix select_rows(const Matrix& A, const std::vector<int>& rows) {
+  Matrix out(static_cast<Eigen::Index>(rows.size()), A.cols());
+  for (std::size_t r = 0; r < rows.size(); ++r) out.row(static_cast<Eigen::Index>(r)) = A.row(rows[r]);
+  return out;
+}
+
+}  // namespace detail
 
 struct KinshipRequest {
   std::vector<int> rows;         // individuals of the matrix (0-based .fam rows)
@@ -103,6 +136,7 @@ struct KinshipRequest {
   bool standardize = false;
   int block_size = 2048;
   int threads = 1;
+  DenseProducts products;
 };
 
 struct KinshipResult {
@@ -118,12 +152,14 @@ inline KinshipResult kinship_from_bed(const BedReader& bed, const KinshipRequest
   if (request.rows.empty() || request.filter_rows.empty()) throw std::invalid_argument("no individuals");
   KinshipResult out;
   out.status.assign(bed.n_snps(), snp_excluded);
-  KinshipSum sum(static_cast<int>(request.rows.size()), request.threads);
+  KinshipSum sum(static_cast<int>(request.rows.size()), request.threads, request.products.add_outer);
+  const std::vector<int> filter_positions = detail::positions_in(request.filter_rows, request.rows);
   const int block = std::max(1, request.block_size);
   for (int first = 0; first < bed.n_snps(); first += block) {
     const int count = std::min(block, bed.n_snps() - first);
     const Matrix dosages = bed.read(first, count, request.rows);
-    const Matrix filtered = request.filter_rows == request.rows ? dosages : bed.read(first, count, request.filter_rows);
+    const Matrix filtered = filter_positions.empty() ? bed.read(first, count, request.filter_rows)
+                                                     : detail::select_rows(dosages, filter_positions);
     std::vector<int> used;
     for (int s = 0; s < count; ++s) {
       if (!request.candidate[first + s]) continue;

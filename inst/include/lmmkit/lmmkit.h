@@ -6,5 +6,7 @@
 #include "independent_columns.h"
 #include "kinship.h"
 #include "association.h"
+#include "gwas_scan.h"
+#include "symmetric_eigen.h"
 
 #endif
