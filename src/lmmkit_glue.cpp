@@ -274,7 +274,7 @@ Rcpp::List lmmkit_association_null(const Eigen::Map<Eigen::VectorXd> d, const Ei
     const lmmkit::NullModel null(d, UtW, Uty);
     const lmmkit::RotatedLikelihood L(d, UtW, Uty);
     const lmmkit::RotatedFit at_remle = L.fit(null.remle.lambda);
-    const double lambda = null.remle.lambda, step = 1e-5 * lambda;
+    const double lambda = null.remle.lambda, step = 1e-3 * lambda;
     const double curvature =
         (L.reml_derivative(L.fit(lambda + step)) - L.reml_derivative(L.fit(lambda - step))) / (2 * step);
     return Rcpp::List::create(

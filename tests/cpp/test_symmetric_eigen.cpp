@@ -42,3 +42,11 @@ TEST(SymmetricEigen, TinyAndInvalidMatrices) {
   EXPECT_EQ(lmmkit::symmetric_eigen(lmmkit::Matrix(0, 0), 1).values.size(), 0);
   EXPECT_THROW(lmmkit::symmetric_eigen(lmmkit::Matrix(2, 3), 1), std::invalid_argument);
 }
+
+TEST(SymmetricEigen, ALargeClusterOfZeroEigenvalues) {
+  const lmmkit::Matrix A = low_rank_psd(400, 30, 9);
+  const lmmkit::SymmetricEigen e = lmmkit::symmetric_eigen(A, 2);
+  EXPECT_LT((e.vectors * e.values.asDiagonal() * e.vectors.transpose() - A).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((e.vectors.transpose() * e.vectors - lmmkit::Matrix::Identity(400, 400)).cwiseAbs().maxCoeff(), 1e-11);
+  EXPECT_LT(std::abs(e.values.head(370).maxCoeff()), 1e-12);
+}
