@@ -178,6 +178,7 @@ null_model_summary <- function(rotation, model) {
 #' @noRd
 scan_snps <- function(snps, chunk_size, set, rows, rotation, model, settings, progress) {
   chunks <- split(snps, ceiling(seq_along(snps) / chunk_size))
+  allow_globals_of_size(as.numeric(utils::object.size(rotation)) + as.numeric(utils::object.size(model)))
   workers <- future::nbrOfWorkers()
   settings$threads <- max(1L, settings$threads %/% if (is.finite(workers)) workers else 1L)
   dims <- c(nrow(set$fam), nrow(set$bim))
@@ -190,4 +191,18 @@ scan_snps <- function(snps, chunk_size, set, rows, rotation, model, settings, pr
   }, future.seed = NULL, future.packages = "lmmkit")
   list(status = unlist(lapply(results, `[[`, "status")), n_miss = unlist(lapply(results, `[[`, "n_miss")),
        af = unlist(lapply(results, `[[`, "af")), stats = do.call(rbind, lapply(results, `[[`, "stats")))
+}
+
+#' Raise future's limit on the size of what a task carries (500 MB by default) to what the scan's
+#' eigenvectors need, for the rest of the calling function: a kinship of 8,000 or more individuals is
+#' larger than the default
+#' @noRd
+allow_globals_of_size <- function(bytes, envir = parent.frame()) {
+  limit <- getOption("future.globals.maxSize", 500 * 1024^2)
+  needed <- bytes + 100 * 1024^2
+  if (needed > limit) {
+    old <- options(future.globals.maxSize = needed)
+    do.call(on.exit, list(substitute(options(old), list(old = old)), add = TRUE), envir = envir)
+  }
+  invisible(needed)
 }

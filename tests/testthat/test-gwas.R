@@ -167,3 +167,12 @@ test_that("Manhattan and QQ plots draw every tested SNP and check the test asked
   expect_gt(file.size(file), 1000)
   expect_error(plot(res, test = "lrt"), "one of the scan's tests: 'wald' and 'score'")
 })
+
+test_that("the scan runs when its eigenvectors exceed future's limit on task size, and restores the limit", {
+  ex <- structured_set(n = 60, m = 30)
+  old <- options(future.globals.maxSize = 1000)
+  on.exit(options(old), add = TRUE)
+  res <- gwas(y ~ 1, ex$data, ex$prefix)
+  expect_gt(nrow(res), 0)
+  expect_identical(getOption("future.globals.maxSize"), 1000)
+})
