@@ -150,11 +150,10 @@ gwas_tests <- function(test) {
 #' the cross products the engine forms keep their precision for data with large means)
 #' @noRd
 centred_covariates <- function(y, W) {
-  intercept <- ncol(W) > 0L && any(apply(W, 2L, function(w) all(w == 1)))
-  if (intercept) {
+  ones <- colSums(W != 1) == 0
+  if (any(ones)) {
     y <- y - mean(y)
-    others <- apply(W, 2L, function(w) !all(w == 1))
-    W[, others] <- sweep(W[, others, drop = FALSE], 2L, colMeans(W[, others, drop = FALSE]))
+    W[, !ones] <- sweep(W[, !ones, drop = FALSE], 2L, colMeans(W[, !ones, drop = FALSE]))
   }
   list(y = y, W = W)
 }

@@ -92,12 +92,7 @@ rotation_of <- function(K, ids, what, threads = 1L, use_blas = use_optimized_bla
   row_means <- rowMeans(K)
   K <- K - row_means - rep(row_means, each = nrow(K)) + mean(row_means)
   e <- if (use_blas) eigen(K, symmetric = TRUE) else .lmmkit_symmetric_eigen(K, threads)
-  largest <- max(abs(e$values))
-  if (!(largest > 0)) stop(what, " is constant: it carries no relatedness.", call. = FALSE)
-  if (min(e$values) < -1e-8 * largest) {
-    stop(sprintf("%s is not positive semi-definite: its smallest eigenvalue is %s (largest %s).", what,
-                 format(min(e$values), digits = 3), format(largest, digits = 3)), call. = FALSE)
-  }
+  check_psd_eigenvalues(e$values, what, "is constant: it carries no relatedness.")
   list(U = e$vectors, d = ifelse(e$values < 1e-10, 0, e$values))
 }
 

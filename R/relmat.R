@@ -62,12 +62,7 @@ relatedness_factor <- function(K, levels, group) {
   F <- tryCatch(t(chol(K)), error = function(e) NULL)
   if (!is.null(F)) return(methods::as(F, if (methods::is(K, "sparseMatrix")) "CsparseMatrix" else "Matrix"))
   e <- eigen(as.matrix(K), symmetric = TRUE)
-  largest <- max(abs(e$values))
-  if (!(largest > 0)) stop(what, " is zero.", call. = FALSE)
-  if (min(e$values) < -1e-8 * largest) {
-    stop(sprintf("%s is not positive semi-definite: its smallest eigenvalue is %s (largest %s).", what,
-                 format(min(e$values), digits = 3), format(largest, digits = 3)), call. = FALSE)
-  }
+  check_psd_eigenvalues(e$values, what, "is zero.")
   Matrix::Matrix(e$vectors %*% diag(sqrt(pmax(e$values, 0)), length(e$values)))
 }
 
@@ -94,6 +89,18 @@ relmat_on_levels <- function(K, levels, what, group) {
   }
   dimnames(K) <- list(levels, levels)
   if (methods::is(K, "sparseMatrix")) methods::as(K, "CsparseMatrix") else K
+}
+
+#' Stop unless the eigenvalues are those of a nonzero positive semi-definite matrix (none below -1e-8 times
+#' the largest); `if_zero` completes the message for a zero matrix
+#' @noRd
+check_psd_eigenvalues <- function(values, what, if_zero) {
+  largest <- max(abs(values))
+  if (!(largest > 0)) stop(what, " ", if_zero, call. = FALSE)
+  if (min(values) < -1e-8 * largest) {
+    stop(sprintf("%s is not positive semi-definite: its smallest eigenvalue is %s (largest %s).", what,
+                 format(min(values), digits = 3), format(largest, digits = 3)), call. = FALSE)
+  }
 }
 
 #' Stop unless K is symmetric to within 1e-8 of its largest entry

@@ -13,11 +13,12 @@ namespace {
 lmmkit::DenseProducts r_blas_products(bool use_blas) {
   lmmkit::DenseProducts products;
   if (!use_blas) return products;
-  products.transposed_product = [](const lmmkit::Matrix& U, const lmmkit::Matrix& B) {
+  products.transposed_product = [](const Eigen::Ref<const lmmkit::Matrix>& U, const lmmkit::Matrix& B) {
     const int m = static_cast<int>(U.cols()), n = static_cast<int>(B.cols()), k = static_cast<int>(U.rows());
     const double one = 1, zero = 0;
     lmmkit::Matrix C(m, n);
-    F77_CALL(dgemm)("T", "N", &m, &n, &k, &one, U.data(), &k, B.data(), &k, &zero, C.data(), &m FCONE FCONE);
+    const int ldu = static_cast<int>(U.outerStride());
+    F77_CALL(dgemm)("T", "N", &m, &n, &k, &one, U.data(), &ldu, B.data(), &k, &zero, C.data(), &m FCONE FCONE);
     return C;
   };
   products.add_outer = [](const lmmkit::Matrix& B, lmmkit::Matrix& K) {
@@ -272,7 +273,7 @@ Rcpp::List lmmkit_association_null(const Eigen::Map<Eigen::VectorXd> d, const Ei
                                    const Eigen::Map<Eigen::VectorXd> Uty) {
   return guarded([&] {
     const lmmkit::NullModel null(d, UtW, Uty);
-    const lmmkit::RotatedLikelihood L(d, UtW, Uty);
+    const lmmkit::RotatedLikelihood& L = null.likelihood;
     const lmmkit::RotatedFit at_remle = L.fit(null.remle.lambda);
     const double lambda = null.remle.lambda, step = 1e-3 * lambda;
     const double curvature =
@@ -281,8 +282,7 @@ Rcpp::List lmmkit_association_null(const Eigen::Map<Eigen::VectorXd> d, const Ei
         Rcpp::Named("l_remle") = lambda, Rcpp::Named("logl_remle") = null.remle.logl,
         Rcpp::Named("remle_at_boundary") = null.remle.at_boundary, Rcpp::Named("l_mle") = null.mle.lambda,
         Rcpp::Named("logl_mle") = null.mle.logl, Rcpp::Named("mle_at_boundary") = null.mle.at_boundary,
-        Rcpp::Named("yPy_remle") = at_remle.yPy, Rcpp::Named("beta") = at_remle.beta,
-        Rcpp::Named("WHW_inverse") = at_remle.WHW_inverse, Rcpp::Named("reml_curvature") = curvature);
+        Rcpp::Named("yPy_remle") = at_remle.yPy, Rcpp::Named("reml_curvature") = curvature);
   });
 }
 

@@ -12,7 +12,7 @@ namespace lmmkit {
 // to the lower triangle of K (summing a kinship matrix). Empty functions mean the engine's own threaded
 // Eigen kernels; the R glue passes R's BLAS when that is an optimized one.
 struct DenseProducts {
-  std::function<Matrix(const Matrix&, const Matrix&)> transposed_product;
+  std::function<Matrix(const Eigen::Ref<const Matrix>&, const Matrix&)> transposed_product;
   std::function<void(const Matrix&, Matrix&)> add_outer;
 };
 

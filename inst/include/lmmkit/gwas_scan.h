@@ -4,11 +4,8 @@
 
 #include "association.h"
 #include "kinship.h"
+#include "parallel_for.h"
 
-#include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 namespace lmmkit {
 
@@ -33,13 +30,13 @@ struct ScanResult {
 // The data of the scan: the analysed individuals' covariates W, and K = U diag(d) U' with the null model
 // fitted on U'W, U'y.
 struct ScanModel {
-  Matrix U, W;
+  Eigen::Ref<const Matrix> U;  // the caller's eigenvectors, not copied (n x n): they must outlive the model
+  Matrix W;
   Eigen::LLT<Matrix> WtW;
   NullModel null;
 
-  ScanModel(Matrix U_, const Vector& d, Matrix W_, const Vector& y)
-      : U(std::move(U_)), W(std::move(W_)), WtW(W.transpose() * W),
-        null(d, U.transpose() * W, U.transpose() * y) {}
+  ScanModel(const Eigen::Ref<const Matrix>& U_, const Vector& d, Matrix W_, const Vector& y)
+      : U(U_), W(std::move(W_)), WtW(W.transpose() * W), null(d, U.transpose() * W, U.transpose() * y) {}
 };
 
 namespace detail {
@@ -79,31 +76,6 @@ inline SnpStatus prepare_snp(Eigen::Ref<Vector> x, const ScanModel& model, const
     if (Wx.dot(model.WtW.solve(Wx)) > request.r2_max * x.squaredNorm()) return snp_collinear;
   }
   return snp_used;
-}
-
-// Calls work(i) for i in [0, count) on `threads` threads; the first exception is rethrown after all stop.
-template <typename Work>
-void parallel_for(std::size_t count, int threads, Work work) {
-  std::atomic<std::size_t> next(0);
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto run = [&] {
-    for (std::size_t i = next++; i < count; i = next++) {
-      try {
-        work(i);
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = count;
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  const std::size_t n_threads = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, threads)), count);
-  for (std::size_t t = 1; t < n_threads; ++t) pool.emplace_back(run);
-  run();
-  for (std::thread& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
 }
 
 // U' X in panels of panel_width columns aligned to the SNPs' .bim rows: the SNP of .bim row r is always

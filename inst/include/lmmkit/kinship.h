@@ -3,12 +3,11 @@
 #define LMMKIT_KINSHIP_H
 
 #include "dense_products.h"
+#include "parallel_for.h"
 #include "plink_bed.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <thread>
 
 namespace lmmkit {
 
@@ -78,17 +77,10 @@ class KinshipSum {
     }
     const int n = static_cast<int>(K_.rows());
     const int panels = (n + panel_width - 1) / panel_width;
-    std::atomic<int> next(0);
-    auto work = [&] {
-      for (int j = next++; j < panels; j = next++) {
-        const int c0 = j * panel_width, w = std::min(panel_width, n - c0);
-        K_.block(c0, c0, n - c0, w).noalias() += B.bottomRows(n - c0) * B.middleRows(c0, w).transpose();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < std::min(threads_, panels); ++t) pool.emplace_back(work);
-    work();
-    for (std::thread& t : pool) t.join();
+    parallel_for(static_cast<std::size_t>(panels), threads_, [&](std::size_t j) {
+      const int c0 = static_cast<int>(j) * panel_width, w = std::min(panel_width, n - c0);
+      K_.block(c0, c0, n - c0, w).noalias() += B.bottomRows(n - c0) * B.middleRows(c0, w).transpose();
+    });
   }
 
   // The symmetric sum divided by the number of SNPs.

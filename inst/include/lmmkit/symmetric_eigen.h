@@ -2,13 +2,13 @@
 #ifndef LMMKIT_SYMMETRIC_EIGEN_H
 #define LMMKIT_SYMMETRIC_EIGEN_H
 
+#include "parallel_for.h"
 #include "types.h"
 
 #include <algorithm>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 extern "C" void dstemr_(const char* jobz, const char* range, const int* n, double* d, double* e, const double* vl,
@@ -74,14 +74,10 @@ inline SymmetricEigen symmetric_eigen(const Matrix& A, int threads) {
   detail::tridiagonal_eigen(tridiagonal.diagonal(), tridiagonal.subDiagonal(), out.values, Z);
   out.vectors.resize(n, n);
   const int parts = std::max(1, std::min(threads, n / 64 + 1));
-  auto back_transform = [&](int part) {
-    const int first = n * part / parts, last = n * (part + 1) / parts;
+  parallel_for(static_cast<std::size_t>(parts), parts, [&](std::size_t part) {
+    const int first = n * static_cast<int>(part) / parts, last = n * (static_cast<int>(part) + 1) / parts;
     out.vectors.middleCols(first, last - first).noalias() = tridiagonal.matrixQ() * Z.middleCols(first, last - first);
-  };
-  std::vector<std::thread> pool;
-  for (int part = 1; part < parts; ++part) pool.emplace_back(back_transform, part);
-  back_transform(0);
-  for (std::thread& t : pool) t.join();
+  });
   return out;
 }
 
