@@ -49,3 +49,7 @@
     .Call(`_lmmkit_lmmkit_symmetric_eigen`, A, threads)
 }
 
+.lmmkit_engine_kernels <- function() {
+    .Call(`_lmmkit_lmmkit_engine_kernels`)
+}
+

@@ -143,9 +143,11 @@ lmmkit_threads <- function() {
 #' Whether lmmkit hands large dense products to R's BLAS
 #'
 #' The kinship sum and the rotation of SNPs in [gwas()] are large dense
-#' matrix products. lmmkit computes them with its own threaded kernels
-#' unless R is linked to an optimized BLAS (OpenBLAS, MKL, BLIS, ATLAS,
-#' Accelerate, FlexiBLAS), which is faster for them. The option
+#' matrix products, and the kinship's eigendecomposition needs more. lmmkit
+#' computes them with its own threaded kernels (register-tiled AVX2/FMA
+#' kernels on x86-64 processors that have them, Eigen's otherwise) unless R
+#' is linked to an optimized BLAS (OpenBLAS, MKL, BLIS, ATLAS, Accelerate,
+#' FlexiBLAS), which is faster for them. The option
 #' `lmmkit.blas` (`TRUE` or `FALSE`) overrides the choice. Results agree to
 #' rounding either way.
 #' @return `TRUE` or `FALSE`.

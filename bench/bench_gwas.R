@@ -22,8 +22,10 @@ sim <- simulated_set(n, m, "bench_gwas")
 work <- sim$work
 prefix <- sim$prefix
 pheno <- utils::read.csv(paste0(prefix, ".csv"))
-cat(sprintf("n = %d, m = %d; R's BLAS: %s; LAPACK: %s; lmmkit hands products to R's BLAS: %s; threads: %d\n",
-            n, m, extSoftVersion()[["BLAS"]], La_library(), use_optimized_blas(), lmmkit_threads()))
+cat(sprintf(paste("n = %d, m = %d; R's BLAS: %s; LAPACK: %s; lmmkit hands products to R's BLAS: %s",
+                  "(otherwise its own %s kernels); threads: %d\n"),
+            n, m, extSoftVersion()[["BLAS"]], La_library(), use_optimized_blas(), lmmkit:::.lmmkit_engine_kernels(),
+            lmmkit_threads()))
 
 times <- data.frame(step = character(), lmmkit = numeric(), gemma = numeric())
 ours_wald <- timed(gwas(y ~ 1, pheno, prefix, test = "wald"))

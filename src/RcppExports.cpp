@@ -198,6 +198,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// lmmkit_engine_kernels
+std::string lmmkit_engine_kernels();
+RcppExport SEXP _lmmkit_lmmkit_engine_kernels() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(lmmkit_engine_kernels());
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 4},
@@ -212,6 +222,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_association_null", (DL_FUNC) &_lmmkit_lmmkit_association_null, 3},
     {"_lmmkit_lmmkit_gwas_scan", (DL_FUNC) &_lmmkit_lmmkit_gwas_scan, 17},
     {"_lmmkit_lmmkit_symmetric_eigen", (DL_FUNC) &_lmmkit_lmmkit_symmetric_eigen, 2},
+    {"_lmmkit_lmmkit_engine_kernels", (DL_FUNC) &_lmmkit_lmmkit_engine_kernels, 0},
     {NULL, NULL, 0}
 };
 

@@ -323,3 +323,6 @@ Rcpp::List lmmkit_symmetric_eigen(const Eigen::Map<Eigen::MatrixXd> A, int threa
     return Rcpp::List::create(Rcpp::Named("values") = e.values, Rcpp::Named("vectors") = e.vectors);
   });
 }
+
+// [[Rcpp::export(.lmmkit_engine_kernels)]]
+std::string lmmkit_engine_kernels() { return lmmkit::avx2_fma_available() ? "AVX2/FMA" : "Eigen"; }

@@ -50,3 +50,21 @@ TEST(SymmetricEigen, ALargeClusterOfZeroEigenvalues) {
   EXPECT_LT((e.vectors.transpose() * e.vectors - lmmkit::Matrix::Identity(400, 400)).cwiseAbs().maxCoeff(), 1e-11);
   EXPECT_LT(std::abs(e.values.head(370).maxCoeff()), 1e-12);
 }
+
+TEST(SymmetricEigen, BlockedTridiagonalizationReproducesTheMatrix) {
+  if (!lmmkit::avx2_fma_available()) GTEST_SKIP() << "the blocked reduction needs AVX2/FMA";
+  // 700 rows: many panels of reflectors, and symmetric products split into column ranges.
+  const lmmkit::Matrix A = low_rank_psd(700, 500, 21);
+  const lmmkit::Tridiagonal one = lmmkit::tridiagonalize(A, 1), two = lmmkit::tridiagonalize(A, 2);
+  EXPECT_EQ(one.reflectors, two.reflectors);
+  lmmkit::Matrix T = lmmkit::Matrix::Zero(700, 700);
+  T.diagonal() = one.diagonal;
+  T.diagonal(-1) = one.off_diagonal;
+  T.diagonal(1) = one.off_diagonal;
+  lmmkit::Matrix Q = lmmkit::Matrix::Identity(700, 700);
+  lmmkit::detail::apply_reflectors(one.reflectors, one.tau, 48, Q);
+  EXPECT_LT((Q * T * Q.transpose() - A).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LT((Q.transpose() * Q - lmmkit::Matrix::Identity(700, 700)).cwiseAbs().maxCoeff(), 1e-13);
+  const Eigen::SelfAdjointEigenSolver<lmmkit::Matrix> reference(A);
+  EXPECT_LT((lmmkit::symmetric_eigen(A, 2).values - reference.eigenvalues()).cwiseAbs().maxCoeff(), 1e-12);
+}

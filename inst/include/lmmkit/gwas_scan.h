@@ -78,11 +78,21 @@ inline SnpStatus prepare_snp(Eigen::Ref<Vector> x, const ScanModel& model, const
   return snp_used;
 }
 
-// U' X in panels of panel_width columns aligned to the SNPs' .bim rows: the SNP of .bim row r is always
-// column r % panel_width of a product of the same shape (other columns zero or other SNPs), whatever the
-// blocks, chunks or threads, so that a BLAS's or Eigen's kernels give it identical numbers.
+// U' X, each SNP's column identical whatever the blocks, chunks or threads. The engine's AVX2/FMA kernel
+// computes every column alone, so column ranges go to threads as they are. A BLAS's or Eigen's kernels may
+// not: there X goes in panels of panel_width columns aligned to the SNPs' .bim rows, so that the SNP of
+// .bim row r is always column r % panel_width of a product of the same shape.
 inline Matrix rotate_in_panels(const ScanModel& model, const Matrix& X, const std::vector<int>& bim_rows,
                                const ScanRequest& request) {
+  if (!request.products.transposed_product && avx2_fma_available()) {
+    constexpr Eigen::Index range = 1026;  // columns per task: a multiple of the kernel's 6-column tiles
+    Matrix rotated(X.rows(), X.cols());
+    parallel_for(static_cast<std::size_t>((X.cols() + range - 1) / range), request.threads, [&](std::size_t t) {
+      const Eigen::Index first = static_cast<Eigen::Index>(t) * range, count = std::min(range, X.cols() - first);
+      rotated.middleCols(first, count) = engine_transposed_product(model.U, X.middleCols(first, count));
+    });
+    return rotated;
+  }
   constexpr int panel_width = 256;
   std::vector<std::vector<Eigen::Index>> panels;  // columns of X per aligned panel, in order
   std::vector<int> panel_of;
@@ -99,7 +109,7 @@ inline Matrix rotate_in_panels(const ScanModel& model, const Matrix& X, const st
     Matrix panel = Matrix::Zero(X.rows(), panel_width);
     for (Eigen::Index j : panels[p]) panel.col(bim_rows[static_cast<std::size_t>(j)] % panel_width) = X.col(j);
     const Matrix product = request.products.transposed_product ? request.products.transposed_product(model.U, panel)
-                                                               : Matrix(model.U.transpose() * panel);
+                                                               : engine_transposed_product(model.U, panel);
     for (Eigen::Index j : panels[p]) rotated.col(j) = product.col(bim_rows[static_cast<std::size_t>(j)] % panel_width);
   };
   // A BLAS threads its own products; the engine's kernel is threaded over panels.

@@ -76,6 +76,10 @@ class KinshipSum {
       return;
     }
     const int n = static_cast<int>(K_.rows());
+    if (avx2_fma_available()) {
+      packed_lower_product(n, B.cols(), {B.data(), n, false}, {B.data(), n, false}, K_.data(), n, threads_);
+      return;
+    }
     const int panels = (n + panel_width - 1) / panel_width;
     parallel_for(static_cast<std::size_t>(panels), threads_, [&](std::size_t j) {
       const int c0 = static_cast<int>(j) * panel_width, w = std::min(panel_width, n - c0);
@@ -114,7 +118,9 @@ inline std::vector<int> positions_in(const std::vector<int>& wanted, const std::
 
 inline Matrix select_rows(const Matrix& A, const std::vector<int>& rows) {
   Matrix out(static_cast<Eigen::Index>(rows.size()), A.cols());
-  for (std::size_t r = 0; r < rows.size(); ++r) out.row(static_cast<Eigen::Index>(r)) = A.row(rows[r]);
+  for (Eigen::Index c = 0; c < A.cols(); ++c) {
+    for (std::size_t r = 0; r < rows.size(); ++r) out(static_cast<Eigen::Index>(r), c) = A(rows[r], c);
+  }
   return out;
 }
 
@@ -152,18 +158,19 @@ inline KinshipResult kinship_from_bed(const BedReader& bed, const KinshipRequest
     const Matrix dosages = bed.read(first, count, request.rows);
     const Matrix filtered = filter_positions.empty() ? bed.read(first, count, request.filter_rows)
                                                      : detail::select_rows(dosages, filter_positions);
+    parallel_for(static_cast<std::size_t>(count), request.threads, [&](std::size_t s) {
+      if (request.candidate[first + s]) out.status[first + s] = filter_status(filtered.col(s), request.filter);
+    });
     std::vector<int> used;
     for (int s = 0; s < count; ++s) {
-      if (!request.candidate[first + s]) continue;
-      out.status[first + s] = filter_status(filtered.col(s), request.filter);
-      if (out.status[first + s] == snp_used) used.push_back(s);
+      if (request.candidate[first + s] && out.status[first + s] == snp_used) used.push_back(s);
     }
     if (used.empty()) continue;
     Matrix B(dosages.rows(), static_cast<Eigen::Index>(used.size()));
-    for (std::size_t u = 0; u < used.size(); ++u) {
+    parallel_for(used.size(), request.threads, [&](std::size_t u) {
       B.col(static_cast<Eigen::Index>(u)) = dosages.col(used[u]);
       centre_dosages(B.col(static_cast<Eigen::Index>(u)), request.standardize);
-    }
+    });
     sum.add(B);
     out.n_used += static_cast<int>(used.size());
   }

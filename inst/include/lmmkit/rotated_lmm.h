@@ -3,6 +3,7 @@
 #define LMMKIT_ROTATED_LMM_H
 
 #include "types.h"
+#include "weighted_sums.h"
 
 #include <cmath>
 #include <limits>
@@ -91,9 +92,15 @@ class RotatedLikelihood {
   const Vector& d() const { return d_; }
 
   RotatedFit fit(double lambda) const {
-    const Vector h = (lambda * d_.array() + 1.0).inverse().matrix();
-    const Vector hdh = h.cwiseAbs2().cwiseProduct(d_);
-    return from_cross_products(lambda, h.dot(d_), packed_cross_products(h), packed_cross_products(hdh));
+    std::vector<const double*> columns;
+    if (base_) {
+      for (Eigen::Index p = 0; p < base_->products_.cols(); ++p) columns.push_back(base_->products_.col(p).data());
+    }
+    for (Eigen::Index p = 0; p < products_.cols(); ++p) columns.push_back(products_.col(p).data());
+    Vector with_h(static_cast<Eigen::Index>(columns.size())), with_hdh(with_h.size());
+    double trace_HD = 0;
+    weighted_sums(d_.data(), d_.size(), lambda, columns, with_h.data(), with_hdh.data(), trace_HD);
+    return from_cross_products(lambda, trace_HD, with_h, with_hdh);
   }
 
   // Fits at every lambda of a weight grid, by matrix products (the base's part from its cache if it has one).
@@ -143,15 +150,6 @@ class RotatedLikelihood {
     if (!base_) return products_.transpose() * weights;
     Matrix m(base_->products_.cols() + products_.cols(), weights.cols());
     m << base_->products_.transpose() * weights, products_.transpose() * weights;
-    return m;
-  }
-
-  // The same for one weight vector, by matrix-vector products.
-  Vector packed_cross_products(const Vector& weights) const {
-    if (!base_) return products_.transpose() * weights;
-    Vector m(base_->products_.cols() + products_.cols());
-    m.head(base_->products_.cols()).noalias() = base_->products_.transpose() * weights;
-    m.tail(products_.cols()).noalias() = products_.transpose() * weights;
     return m;
   }
 
