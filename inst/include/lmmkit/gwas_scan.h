@@ -6,7 +6,6 @@
 #include "kinship.h"
 #include "parallel_for.h"
 
-
 namespace lmmkit {
 
 struct ScanRequest {

@@ -93,12 +93,9 @@ __attribute__((target("avx2,fma"))) inline void tile_kernel(int depth, const dou
   }
 }
 
-#endif
-
 // C(rows x cols block) += packed A block * packed B block, tile by tile; partial tiles go through `edge`.
-template <typename Kernel>
-void multiply_packed(Kernel kernel, int rows, int cols, int depth, const double* a, const double* b, double* C,
-                     std::ptrdiff_t ldc) {
+inline void multiply_packed(int rows, int cols, int depth, const double* a, const double* b, double* C,
+                            std::ptrdiff_t ldc) {
   double edge[tile_rows * tile_cols];
   for (int j = 0; j < cols; j += tile_cols) {
     const double* b_tile = b + static_cast<std::ptrdiff_t>(j) * depth;
@@ -107,17 +104,19 @@ void multiply_packed(Kernel kernel, int rows, int cols, int depth, const double*
       const int valid_rows = std::min(tile_rows, rows - i), valid_cols = std::min(tile_cols, cols - j);
       double* c = C + j * ldc + i;
       if (valid_rows == tile_rows && valid_cols == tile_cols) {
-        kernel(depth, a_tile, b_tile, c, ldc);
+        tile_kernel(depth, a_tile, b_tile, c, ldc);
         continue;
       }
       std::fill(edge, edge + tile_rows * tile_cols, 0.0);
-      kernel(depth, a_tile, b_tile, edge, tile_rows);
+      tile_kernel(depth, a_tile, b_tile, edge, tile_rows);
       for (int jj = 0; jj < valid_cols; ++jj) {
         for (int ii = 0; ii < valid_rows; ++ii) c[jj * ldc + ii] += edge[jj * tile_rows + ii];
       }
     }
   }
 }
+
+#endif
 
 }  // namespace gemm_detail
 
@@ -128,9 +127,6 @@ inline void packed_gemm(std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t depth
                         const GemmOperand& B, double* C, std::ptrdiff_t ldc) {
 #ifdef LMMKIT_HAVE_X86_KERNELS
   using namespace gemm_detail;
-  const auto kernel = [](int d, const double* a, const double* b, double* c, std::ptrdiff_t ld) {
-    tile_kernel(d, a, b, c, ld);
-  };
   const int col_tiles = static_cast<int>((n + tile_cols - 1) / tile_cols);
   std::vector<double> b_packed(static_cast<std::size_t>(col_tiles) * tile_cols * depth_block);
   std::vector<double> a_packed(static_cast<std::size_t>(row_block) * depth_block);
@@ -140,7 +136,7 @@ inline void packed_gemm(std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t depth
     for (std::ptrdiff_t i0 = 0; i0 < m; i0 += row_block) {
       const int rows = static_cast<int>(std::min<std::ptrdiff_t>(row_block, m - i0));
       pack_rows(A, i0, rows, k0, d, a_packed.data());
-      multiply_packed(kernel, rows, static_cast<int>(n), d, a_packed.data(), b_packed.data(), C + i0, ldc);
+      multiply_packed(rows, static_cast<int>(n), d, a_packed.data(), b_packed.data(), C + i0, ldc);
     }
   }
 #else
@@ -157,9 +153,6 @@ inline void packed_lower_product(std::ptrdiff_t n, std::ptrdiff_t depth, const G
 #ifdef LMMKIT_HAVE_X86_KERNELS
   using namespace gemm_detail;
   constexpr std::ptrdiff_t panel_width = 64;  // a multiple of tile_rows: panels start on a packed tile
-  const auto kernel = [](int d, const double* a, const double* b, double* c, std::ptrdiff_t ld) {
-    tile_kernel(d, a, b, c, ld);
-  };
   const GemmOperand right{R.data, R.stride, !R.transposed};  // op(right) = op(R)'
   const std::ptrdiff_t row_tiles = (n + tile_rows - 1) / tile_rows, panels = (n + panel_width - 1) / panel_width;
   std::vector<double> left_packed(static_cast<std::size_t>(row_tiles * tile_rows * depth_block));
@@ -178,7 +171,7 @@ inline void packed_lower_product(std::ptrdiff_t n, std::ptrdiff_t depth, const G
       pack_columns(right, c0, width, k0, d, right_packed.data());
       for (std::ptrdiff_t i0 = c0; i0 < n; i0 += row_block) {
         const int rows = static_cast<int>(std::min<std::ptrdiff_t>(row_block, n - i0));
-        multiply_packed(kernel, rows, width, d, left_packed.data() + i0 * d, right_packed.data(), C + c0 * ldc + i0,
+        multiply_packed(rows, width, d, left_packed.data() + i0 * d, right_packed.data(), C + c0 * ldc + i0,
                         ldc);
       }
     });
