@@ -3,13 +3,26 @@
 #' Analysis of variance for linear mixed models
 #'
 #' With one fit, an F test for each fixed-effect term, with Satterthwaite or
-#' Kenward-Roger denominator degrees of freedom (see [contrast_test()]). Type
-#' III (the default) tests each term's coefficients being zero given all other
-#' terms: with treatment contrasts and interactions that hypothesis depends on
-#' the coding, so use sum-to-zero contrasts (`contr.sum`) for the classical
-#' type III tests. Type I tests terms sequentially (lmerTest's Doolittle
-#' contrasts); type II tests each term adjusted for all terms that do not
-#' contain it.
+#' Kenward-Roger denominator degrees of freedom (see [contrast_test()]), as
+#' `anova()` for lmerTest fits:
+#'
+#' * Type III (the default) tests each term's hypothesis as SAS and lmerTest
+#'   define it: built from the cell means under treatment coding and made
+#'   orthogonal to the terms that contain the term, then carried to the fit's
+#'   coefficients. The tests are the same whatever the contrasts of the factors
+#'   (treatment, sum, polynomial); with empty cells they depend on which cells
+#'   are empty, and a message says so.
+#' * Type II tests a term that no other term contains on its own coefficients,
+#'   and any other term adjusted for every term that does not contain it
+#'   (containment as in SAS: a term contains another when it has all its
+#'   variables and more, and the same numeric covariates).
+#' * Type I tests terms sequentially (lmerTest's Doolittle contrasts).
+#'
+#' With more than one contrast per term, Satterthwaite's denominator df combine
+#' the df of the eigen-directions of the term's covariance as lmerTest does;
+#' where that covariance has tied eigenvalues the combination depends on the
+#' choice of eigenvectors, so the DenDF under two codings can differ in the
+#' fourth digit (the F value does not).
 #'
 #' With several fits, likelihood-ratio tests between nested models, as
 #' `anova()` for lme4 fits: REML fits are refitted with ML.
@@ -51,40 +64,4 @@ match_anova_type <- function(type) {
     stop("`type` must be 1, 2 or 3 (or \"I\", \"II\", \"III\").", call. = FALSE)
   }
   (value - 1L) %% 3L + 1L
-}
-
-# One contrast matrix per fixed-effect term (intercept excluded).
-term_contrasts <- function(fit, type) {
-  X <- fit$X
-  assign <- attr(X, "assign")
-  labels <- attr(attr(fit$frame, "terms"), "term.labels")
-  present <- sort(unique(assign[assign > 0L]))
-  contrasts <- lapply(present, function(k) {
-    switch(type, type1_contrast(X, assign == k), type2_contrast(fit, X, assign, k),
-           diag(ncol(X))[assign == k, , drop = FALSE])
-  })
-  stats::setNames(contrasts, labels[present])
-}
-
-# Rows of the normalised Doolittle factor of X'X (lmerTest's type I contrasts).
-type1_contrast <- function(X, cols) {
-  R <- chol(crossprod(X))
-  (R / diag(R))[cols, , drop = FALSE]
-}
-
-# Term k adjusted for every term that does not contain it: X_k' (I - H_1) X.
-type2_contrast <- function(fit, X, assign, k) {
-  factors <- attr(attr(fit$frame, "terms"), "factors")
-  contains_k <- vapply(seq_len(ncol(factors)), function(j) {
-    all(factors[factors[, k] > 0, j] > 0)
-  }, logical(1))
-  other <- !(assign %in% which(contains_k)) | assign == 0L
-  XtX <- crossprod(X)
-  own <- assign == k
-  L <- XtX[own, , drop = FALSE]
-  if (any(other)) {
-    L <- L - XtX[own, other, drop = FALSE] %*%
-      solve(XtX[other, other, drop = FALSE], XtX[other, , drop = FALSE])
-  }
-  L
 }

@@ -21,6 +21,8 @@
 #' @param nsim Number of simulated responses: a single positive whole number.
 #' @param seed `NULL` or an integer passed to [set.seed()]; as in
 #'   [stats::simulate()], the random-number state is restored afterwards.
+#' @param use.u As lme4: `TRUE` conditions on all the estimated random
+#'   effects (the same as `re.form = NULL`); give `use.u` or `re.form`, not both.
 #' @param re.form Which random effects to condition on: `NA` or `~0` (none,
 #'   the default), `NULL` (all) or a formula of random-effect terms.
 #' @param ... Ignored.
@@ -35,8 +37,9 @@
 #' head(sims)
 #' @importFrom stats simulate
 #' @export
-simulate.lmm <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
+simulate.lmm <- function(object, nsim = 1, seed = NULL, use.u = FALSE, re.form = NA, ...) {
   nsim <- check_nsim(nsim)
+  re.form <- simulate_re_form(use.u, re.form, missing(re.form))
   cond <- simulate_conditioned_terms(object, re.form)
   rng <- use_seed(seed)
   on.exit(rng$restore())
@@ -84,6 +87,18 @@ lambda_matrix <- function(theta, terms, keep = rep(TRUE, length(terms))) {
     terms[[k]]$col_start + seq_len(terms[[k]]$ncol * terms[[k]]$nlevels)
   }))
   L[, cols, drop = FALSE]
+}
+
+#' `re.form` from lme4's two ways of saying it: `use.u = TRUE` is `re.form = NULL`
+#' @noRd
+simulate_re_form <- function(use.u, re.form, re.form_missing) {
+  if (!is.logical(use.u) || length(use.u) != 1L || is.na(use.u)) {
+    stop("simulate(): `use.u` must be TRUE or FALSE, not ", describe_value(use.u), ".", call. = FALSE)
+  }
+  if (use.u && !re.form_missing) {
+    stop("simulate(): give only one of `use.u` and `re.form`.", call. = FALSE)
+  }
+  if (use.u) NULL else re.form
 }
 
 #' Which random-effect terms re.form conditions on (one logical per term)

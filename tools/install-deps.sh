@@ -15,12 +15,15 @@ APT_PKGS=(
   r-cran-testthat r-cran-roxygen2 r-cran-knitr r-cran-rmarkdown
   r-cran-lme4 r-cran-lmertest r-cran-pbkrtest r-cran-mlmrev
   r-cran-future r-cran-future.apply r-cran-progressr r-cran-minqa
+  r-cran-generics r-cran-broom r-cran-broom.mixed r-cran-emmeans r-cran-estimability
+  r-cran-car r-cran-performance r-cran-insight r-cran-mass
   pandoc qpdf libnlopt-dev libeigen3-dev libgtest-dev liblapack-dev cmake g++ pkg-config
 )
 # R packages that must load (Imports, LinkingTo, Suggests, test/vignette tools).
 R_PKGS=(
   Rcpp RcppEigen nloptr Matrix nlme testthat roxygen2 knitr rmarkdown
   lme4 lmerTest pbkrtest mlmRev future future.apply progressr minqa
+  generics broom broom.mixed emmeans estimability car performance insight MASS
 )
 
 say() { printf '[install-deps] %s\n' "$*"; }
