@@ -23,7 +23,7 @@ APT_PKGS=(
 R_PKGS=(
   Rcpp RcppEigen nloptr Matrix nlme testthat roxygen2 knitr rmarkdown
   lme4 lmerTest pbkrtest mlmRev future future.apply progressr minqa
-  generics broom broom.mixed emmeans estimability car performance insight MASS
+  generics broom broom.mixed emmeans estimability car performance insight MASS tibble
 )
 
 say() { printf '[install-deps] %s\n' "$*"; }

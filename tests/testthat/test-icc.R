@@ -59,3 +59,77 @@ test_that("icc of crossed factors agrees with the variance components of lme4", 
   expect_equal(icc(fit)$icc, vc$vcov[1:2] / sum(vc$vcov), tolerance = 1e-4)
   expect_equal(summary(fit)$icc, icc(fit))
 })
+
+test_that("icc(at = ) is the icc column at Days = 0, z' S z / (z' S z + sigma^2) elsewhere", {
+  skip_if_not_installed("lme4")
+  sleep <- lme4_data("sleepstudy")
+  fit <- lmm(Reaction ~ Days + (Days | Subject), data = sleep)
+  expect_equal(icc(fit, at = list(Days = 0))$icc, icc(fit)$icc)
+  days <- c(0, 5, 9)
+  ic <- icc(fit, at = list(Days = days))
+  expect_s3_class(ic, "lmm_icc")
+  expect_named(ic, c("group", "Days", "icc"))
+  expect_identical(ic$group, rep("Subject", 3))
+  expect_equal(ic$Days, days)
+  S <- VarCorr(fit)$Subject
+  z <- cbind(1, days)
+  v <- rowSums((z %*% S) * z)
+  expect_equal(ic$icc, v / (v + sigma(fit)^2))
+  expect_equal(ic$icc, c(0.4830945177, 0.7076000271, 0.8470026717), tolerance = 1e-4)
+  g <- lme4::lmer(Reaction ~ Days + (Days | Subject), data = sleep)
+  v4 <- rowSums((z %*% lme4::VarCorr(g)$Subject) * z)
+  expect_equal(ic$icc, v4 / (v4 + sigma(g)^2), tolerance = 1e-4)
+  expect_output(print(ic), "at the given values of Days")
+})
+
+test_that("icc() of a slope model prints a note naming the covariate and showing `at`", {
+  fit <- lmm(time ~ feed + (flight | bird), data = pigeons)
+  out <- capture.output(print(icc(fit)))
+  expect_true(any(grepl("ICC depends on flight", out, fixed = TRUE)))
+  expect_true(any(grepl("icc(fit, at = list(flight = c(", out, fixed = TRUE)))
+  plain <- capture.output(print(icc(lmm(time ~ feed + (1 | bird), data = pigeons))))
+  expect_false(any(grepl("Note", plain)))
+})
+
+test_that("icc(at = ) of weighted data with an offset matches stored lme4 numbers", {
+  d <- make_sim_unbalanced()
+  fit <- lmm(y ~ x + f + (x | g), data = d, weights = w, offset = off)
+  ic <- icc(fit, at = list(x = c(-1, 1, 3)))
+  expect_equal(ic$icc, c(0.6484883592, 0.7970771520, 0.9092778003), tolerance = 1e-4)
+})
+
+test_that("icc(at = ) over two grouping factors and two covariates uses every term in the total", {
+  fit <- lmm(time ~ feed + (flight | bird) + (0 + weight | loft), data = pigeons)
+  at <- list(flight = c(1, 6), weight = c(350, 450))
+  ic <- icc(fit, at = at)
+  grid <- expand.grid(at)
+  expect_named(ic, c("group", "flight", "weight", "icc"))
+  expect_identical(ic$group, rep(c("bird", "loft"), each = 4))
+  vc <- VarCorr(fit)
+  z_bird <- cbind(1, grid$flight)
+  v_bird <- rowSums((z_bird %*% vc$bird) * z_bird)
+  v_loft <- drop(vc$loft) * grid$weight^2
+  total <- v_bird + v_loft + sigma(fit)^2
+  expect_equal(ic$icc, c(v_bird, v_loft) / total)
+  expect_equal(ic$flight, rep(grid$flight, 2))
+  rows <- data.frame(flight = c(1, 6), weight = c(350, 450))
+  expect_equal(icc(fit, at = rows)$icc, c(v_bird[c(1, 4)], v_loft[c(1, 4)]) / total[c(1, 4)])
+})
+
+test_that("icc(at = ) rejects unknown names, non-numeric values, factor covariates and gaps", {
+  fit <- lmm(time ~ feed + (flight | bird), data = pigeons)
+  expect_error(icc(fit, at = list(flights = 1)), "`at` names 'flights'.*use 'flight'")
+  expect_error(icc(fit, at = list(flight = "a")),
+               "`at\\$flight` must be a non-empty numeric vector.*character")
+  expect_error(icc(fit, at = list(flight = factor(1))), "not a factor")
+  expect_error(icc(fit, at = list(flight = c(1, NA))), "NA or infinite")
+  expect_error(icc(fit, at = list(flight = numeric())), "an empty vector")
+  expect_error(icc(fit, at = list(1)), "named list")
+  expect_error(icc(fit, at = c(flight = 1)), "named list")
+  factor_fit <- lmm(time ~ feed + (feed | bird), data = pigeons)
+  expect_error(icc(factor_fit, at = list(feed = 1)), "non-numeric covariate 'feed'")
+  two <- lmm(time ~ feed + (flight | bird) + (0 + weight | loft), data = pigeons)
+  expect_error(icc(two, at = list(flight = 1)), "missing 'weight'")
+  expect_error(icc(lmm(time ~ feed + (1 | bird), data = pigeons), at = list(flight = 1)),
+               "models with random slopes")
+})
