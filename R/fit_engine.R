@@ -34,11 +34,21 @@ engine_objective <- function(mats, REML, control, thetas) {
 #' @noRd
 engine_data <- function(x) {
   terms <- x$re$terms
-  list(X = engine_X(x$X), y = as.numeric(x$y), weights = as.numeric(x$weights),
-       offset = as.numeric(x$offset), Zt = engine_Zt(x$re),
+  rows <- informative_rows(x$weights)
+  Zt <- engine_Zt(x$re)
+  if (!is.null(rows)) Zt <- Zt[, rows, drop = FALSE]
+  list(X = engine_X(if (is.null(rows)) x$X else x$X[rows, , drop = FALSE]),
+       y = as.numeric(if (is.null(rows)) x$y else x$y[rows]),
+       weights = as.numeric(if (is.null(rows)) x$weights else x$weights[rows]),
+       offset = as.numeric(if (is.null(rows)) x$offset else x$offset[rows]), Zt = Zt,
        term_ncol = vapply(terms, `[[`, integer(1), "ncol"),
        term_nlevels = vapply(terms, `[[`, integer(1), "nlevels"))
 }
+
+#' The rows with a positive prior weight, or NULL when all are (the engine sees only these:
+#' a row of weight zero carries no information)
+#' @noRd
+informative_rows <- function(weights) if (all(weights > 0)) NULL else which(weights > 0)
 
 #' The random-effect design the engine fits: Zt, or F' Zt for terms with a relationship matrix
 #' @noRd

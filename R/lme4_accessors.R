@@ -67,7 +67,7 @@ getme_piece <- function(object, name) {
     cnms = stats::setNames(lapply(re$terms, `[[`, "cnms"), vapply(re$terms, `[[`, "", "group")),
     lower = stats::setNames(re$lower, names(object$theta)),
     Gp = as.integer(c(0, cumsum(vapply(re$terms, function(t) t$ncol * t$nlevels, 1)))),
-    n = , N = nobs.lmm(object), p = length(object$beta), q = nrow(re$Zt), sigma = object$sigma,
+    n = , N = length(object$y), p = length(object$beta), q = nrow(re$Zt), sigma = object$sigma,
     y = object$y, mu = unname(object$fitted), offset = object$offset, weights = object$weights,
     REML = if (object$REML) length(object$beta) else 0L, is_REML = object$REML,
     devcomp = getme_devcomp(object), RX = chol(solve(object$vcov_unscaled)),
@@ -128,7 +128,7 @@ refit.lmm <- function(object, newresp = NULL, ...) {
   if (is.null(newresp)) return(refit_lmm(object))
   if (is.data.frame(newresp) && ncol(newresp) == 1L) newresp <- newresp[[1L]]
   na_act <- attr(object$frame, "na.action")
-  if (!is.null(na_act) && length(newresp) == nobs.lmm(object) + length(na_act)) newresp <- newresp[-na_act]
+  if (!is.null(na_act) && length(newresp) == length(object$y) + length(na_act)) newresp <- newresp[-na_act]
   refit_lmm(object, y = newresp)
 }
 

@@ -8,7 +8,8 @@
 #' * `fixef()`: the fixed-effect estimates, a named vector.
 #' * `sigma()`: the residual standard deviation.
 #' * `vcov()`: the covariance matrix of the fixed effects, a base matrix.
-#' * `nobs()`: the number of observations used.
+#' * `nobs()`: the number of observations used: as for `lm()` and `glm()`,
+#'   rows with a prior weight of zero are not counted (lme4 counts them).
 #' * `ngrps()`: the number of levels of each distinct grouping factor.
 #' * `df.residual()`: as lme4, the number of observations minus the number of
 #'   parameters (fixed effects, variance-component parameters and sigma).
@@ -75,7 +76,7 @@ vcov.lmm <- function(object, method = c("default", "Kenward-Roger"), ...) {
 #' @rdname lmm-extractors
 #' @importFrom stats nobs
 #' @export
-nobs.lmm <- function(object, ...) length(object$y)
+nobs.lmm <- function(object, ...) sum(object$weights > 0)
 
 #' @rdname lmm-extractors
 #' @export
@@ -206,7 +207,7 @@ lmm_criterion <- function(object, REML) {
   pc <- object$pieces
   n <- nobs.lmm(object)
   m <- if (REML) n - length(object$beta) else n
-  crit <- pc$ldL2 - sum(log(object$weights)) + m * (1 + log(2 * pi * pc$pwrss / m))
+  crit <- pc$ldL2 - sum(log(object$weights[object$weights > 0])) + m * (1 + log(2 * pi * pc$pwrss / m))
   if (REML) crit + pc$ldRX2 else crit
 }
 

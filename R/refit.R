@@ -22,7 +22,7 @@ refit_lmm <- function(fit, y = fit$y, REML = fit$REML, control = fit$control,
                       start = fit$theta) {
   if (!inherits(fit, "lmm")) stop("refit_lmm(): fit must be an lmm object.", call. = FALSE)
   mats <- lmm_mats_from_fit(fit)
-  mats$y <- check_refit_response(y, length(fit$y))
+  mats$y <- check_refit_response(y, length(fit$y), fit$weights > 0)
   engine <- fit_lmm_engine(mats, REML, control, unname(start))
   call <- fit$call
   if (!is.null(call) && !identical(isTRUE(REML), fit$REML)) call$REML <- isTRUE(REML)
@@ -37,12 +37,12 @@ lmm_mats_from_fit <- function(fit) {
        offset = fit$offset, re = fit$re)
 }
 
-check_refit_response <- function(y, n) {
+check_refit_response <- function(y, n, informative = rep(TRUE, n)) {
   if (!is.numeric(y) || length(y) != n) {
     stop(sprintf("refit_lmm(): the new response must be numeric of length %d (the number of observations), not %s of length %d.",
                  n, class(y)[1L], length(y)), call. = FALSE)
   }
-  if (!all(is.finite(y))) {
+  if (!all(is.finite(y[informative]))) {
     stop("refit_lmm(): the new response has missing or non-finite values.", call. = FALSE)
   }
   as.numeric(y)

@@ -15,7 +15,8 @@
 #' The random numbers are drawn in lme4's order (first all the u, then all the
 #' e), so for a model without weights the same seed gives the same responses
 #' as lme4. (lme4 1.1-31 ignores prior weights here; lmmkit scales the noise
-#' of observation i by 1 / sqrt(weights\[i\]), as the model says.)
+#' of observation i by 1 / sqrt(weights\[i\]), as the model says; a row of
+#' weight zero has no finite variance and is simulated as `NA`.)
 #'
 #' @param object An [`lmm`][lmm] object.
 #' @param nsim Number of simulated responses: a single positive whole number.
@@ -53,6 +54,7 @@ simulate.lmm <- function(object, nsim = 1, seed = NULL, use.u = FALSE, re.form =
     val <- val + object$sigma * as.matrix(ZL %*% matrix(u, ncol = nsim))
   }
   val <- val + (object$sigma / sqrt(object$weights)) * matrix(stats::rnorm(n * nsim), n, nsim)
+  val[object$weights == 0, ] <- NA
   simulated_frame(object, val, rng$state)
 }
 

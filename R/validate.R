@@ -105,7 +105,11 @@ check_numeric_arg <- function(x, arg, n) {
   invisible(x)
 }
 
-#' Prior weights: numeric, one per row, finite and positive
+#' Prior weights: numeric, one per row, finite and non-negative, not all zero
+#'
+#' A zero weight is allowed, as in lm() and lme4: the row then carries no
+#' information (it is left out of the likelihood and of `nobs()`), but keeps
+#' its fitted value and residual.
 #' @noRd
 check_weights <- function(weights, n) {
   if (is.null(weights)) return(invisible(NULL))
@@ -121,11 +125,8 @@ check_weights <- function(weights, n) {
          n_of(sum(bad), "weight is", "weights are"), " negative or infinite (",
          row_examples(bad, seq_along(weights)), ").", call. = FALSE)
   }
-  if (any(weights == 0)) {
-    bad <- weights == 0
-    stop("`weights` must be positive: ", n_of(sum(bad), "weight is", "weights are"),
-         " zero (", row_examples(bad, seq_along(weights)), "); leave those rows out with `subset`.",
-         call. = FALSE)
+  if (length(weights) > 0L && all(weights == 0)) {
+    stop("`weights` are all zero: at least one row must carry information.", call. = FALSE)
   }
   invisible(weights)
 }
