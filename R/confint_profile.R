@@ -146,45 +146,63 @@ profile_semidef_chol <- function(R, tol = 1e-12) {
 #' Profile intervals of the variance parameters (sd/cor scale, then sigma)
 #' @noRd
 profile_variance_intervals <- function(ml, cut) {
+  setup <- profile_variance_setup(ml)
+  ci <- vapply(seq_along(setup$hat), function(w) {
+    profile_bounds(variance_zeta(setup, w), setup$hat[w], cut, setup$lower[w], setup$upper[w],
+                   variance_step(setup, w))
+  }, numeric(2))
+  t(ci)
+}
+
+#' What the profiles of the variance parameters share: the ML deviance at (sds, cors, sigma),
+#' the estimates, the bounds and the scales of the sd/cor vector
+#' @noRd
+profile_variance_setup <- function(ml) {
   mats <- lmm_mats_from_fit(ml)
   terms <- ml$re$terms
-  n <- length(ml$y)
-  control <- ml$control
+  n <- nobs.lmm(ml)
   big <- 1e100
   dev <- function(sv) {
     sigma <- sv[length(sv)]
     if (!(sigma > 0) || anyNA(sv)) return(big)
     theta <- profile_sv_to_theta(sv, terms)
     if (is.null(theta)) return(big)
-    o <- engine_objective(mats, FALSE, control, theta)
+    o <- engine_objective(mats, FALSE, ml$control, theta)
     val <- o["ldL2", 1L] + o["pwrss", 1L] / sigma^2 + n * log(2 * pi * sigma^2)
     if (!is.finite(val)) big else val
   }
   hat <- profile_theta_to_sv(ml$theta, ml$sigma, terms)
-  m <- length(hat)
   is_cor <- profile_is_cor(terms)
-  lower <- ifelse(is_cor, -1, 0)
-  upper <- ifelse(is_cor, 1, Inf)
-  scale <- ifelse(is_cor, 1, ifelse(hat > 0, hat, 0.1 * ml$sigma))
-  base <- dev(hat)
-  ci <- matrix(NA_real_, m, 2L)
-  for (w in seq_len(m)) {
-    cache <- new.env(parent = emptyenv())
-    cache$x <- hat[w]
-    cache$par <- list(hat[-w])
-    zeta <- function(x) {
-      start <- cache$par[[which.min(abs(cache$x - x))]]
-      res <- profile_minimise(function(u) dev(profile_insert(u * scale[-w], w, x)),
-                              start / scale[-w], lower[-w] / scale[-w], upper[-w] / scale[-w])
-      cache$x <- c(cache$x, x)
-      cache$par <- c(cache$par, list(res$par * scale[-w]))
-      base <- profile_check_base(res$value, base)
-      sign(x - hat[w]) * sqrt(max(0, res$value - base))
-    }
-    step0 <- if (is_cor[w]) 0.01 else if (hat[w] > 0) 0.01 * hat[w] else 0.001 * ml$sigma
-    ci[w, ] <- profile_bounds(zeta, hat[w], cut, lower[w], upper[w], step0)
+  list(dev = dev, hat = hat, is_cor = is_cor, sigma = ml$sigma, base = dev(hat),
+       lower = ifelse(is_cor, -1, 0), upper = ifelse(is_cor, 1, Inf),
+       scale = ifelse(is_cor, 1, ifelse(hat > 0, hat, 0.1 * ml$sigma)))
+}
+
+#' zeta of variance parameter w: the signed root of the deviance minimised over the others
+#'
+#' `record`, when given, is called with the profiled value, zeta and the whole
+#' sd/cor vector at the conditional minimum.
+#' @noRd
+variance_zeta <- function(setup, w, record = NULL) {
+  cache <- new.env(parent = emptyenv())
+  cache$x <- setup$hat[w]
+  cache$par <- list(setup$hat[-w])
+  scale <- setup$scale
+  function(x) {
+    start <- cache$par[[which.min(abs(cache$x - x))]]
+    res <- profile_minimise(function(u) setup$dev(profile_insert(u * scale[-w], w, x)),
+                            start / scale[-w], setup$lower[-w] / scale[-w], setup$upper[-w] / scale[-w])
+    cache$x <- c(cache$x, x)
+    cache$par <- c(cache$par, list(res$par * scale[-w]))
+    profile_check_base(res$value, setup$base)
+    z <- sign(x - setup$hat[w]) * sqrt(max(0, res$value - setup$base))
+    if (!is.null(record)) record(x, z, profile_insert(res$par * scale[-w], w, x))
+    z
   }
-  ci
+}
+
+variance_step <- function(setup, w) {
+  if (setup$is_cor[w]) 0.01 else if (setup$hat[w] > 0) 0.01 * setup$hat[w] else 0.001 * setup$sigma
 }
 
 #' Which entries of the sd/cor vector (sigma last) are correlations
@@ -280,35 +298,45 @@ profile_one_bound <- function(zeta, hat, target, limit, step0, dir) {
 #' Profile intervals of the fixed effects (ML, refitting without column j, X[, j] * b in the offset)
 #' @noRd
 profile_fixed_intervals <- function(ml, cut) {
+  se <- sqrt(diag(vcov.lmm(ml)))
+  ci <- vapply(seq_along(ml$beta), function(j) {
+    profile_bounds(fixed_zeta(ml, j), unname(ml$beta[j]), cut, -Inf, Inf, 0.5 * cut * se[j])
+  }, numeric(2))
+  t(ci)
+}
+
+#' zeta of fixed effect j: the ML fit with beta_j held at b (X[, j] b in the offset)
+#'
+#' `record`, when given, is called with b, zeta, the sd/cor vector (sigma
+#' last) and the fixed effects at the conditional optimum.
+#' @noRd
+fixed_zeta <- function(ml, j, record = NULL) {
   mats <- lmm_mats_from_fit(ml)
   control <- ml$control
   control$condvar <- FALSE
   X <- mats$X
-  p <- ncol(X)
-  se <- sqrt(diag(vcov.lmm(ml)))
-  base <- ml$objective
-  ci <- matrix(NA_real_, p, 2L)
-  for (j in seq_len(p)) {
-    mj <- mats
-    mj$X <- X[, -j, drop = FALSE]
-    attr(mj$X, "assign") <- attr(X, "assign")[-j]
-    attr(mj$X, "contrasts") <- attr(X, "contrasts")
-    attr(mj$X, "dropped") <- attr(X, "dropped")
-    xj <- X[, j]
-    cache <- new.env(parent = emptyenv())
-    cache$x <- ml$beta[j]
-    cache$theta <- list(ml$theta)
-    bhat <- unname(ml$beta[j])
-    zeta <- function(b) {
-      mj$offset <- mats$offset + xj * b
-      start <- cache$theta[[which.min(abs(cache$x - b))]]
-      eng <- fit_lmm_engine(mj, FALSE, control, start)
-      cache$x <- c(cache$x, b)
-      cache$theta <- c(cache$theta, list(eng$theta))
-      base <- profile_check_base(eng$objective, base)
-      sign(b - bhat) * sqrt(max(0, eng$objective - base))
+  mj <- mats
+  mj$X <- X[, -j, drop = FALSE]
+  attr(mj$X, "assign") <- attr(X, "assign")[-j]
+  attr(mj$X, "contrasts") <- attr(X, "contrasts")
+  attr(mj$X, "dropped") <- attr(X, "dropped")
+  xj <- X[, j]
+  cache <- new.env(parent = emptyenv())
+  cache$x <- ml$beta[j]
+  cache$theta <- list(ml$theta)
+  bhat <- unname(ml$beta[j])
+  function(b) {
+    mj$offset <- mats$offset + xj * b
+    start <- cache$theta[[which.min(abs(cache$x - b))]]
+    eng <- fit_lmm_engine(mj, FALSE, control, start)
+    cache$x <- c(cache$x, b)
+    cache$theta <- c(cache$theta, list(eng$theta))
+    profile_check_base(eng$objective, ml$objective)
+    z <- sign(b - bhat) * sqrt(max(0, eng$objective - ml$objective))
+    if (!is.null(record)) {
+      record(b, z, profile_theta_to_sv(as.numeric(eng$theta), eng$sigma, ml$re$terms),
+             profile_insert(as.numeric(eng$beta), j, b))
     }
-    ci[j, ] <- profile_bounds(zeta, bhat, cut, -Inf, Inf, 0.5 * cut * se[j])
+    z
   }
-  ci
 }
