@@ -156,6 +156,8 @@ print.summary.lmm <- function(x, digits = max(3, getOption("digits") - 3),
   if (!is.null(x$icc)) {
     cat("\nIntraclass correlation:\n")
     print(format_icc(x$icc, digits), row.names = FALSE)
+    examples <- attr(x$icc, "slope_covariates")
+    if (length(examples)) cat(icc_slope_note(examples), sep = "\n")
   }
   print_fit_notes(x$singular, x$optinfo, short = FALSE)
   invisible(x)

@@ -133,3 +133,15 @@ test_that("icc(at = ) rejects unknown names, non-numeric values, factor covariat
   expect_error(icc(lmm(time ~ feed + (1 | bird), data = pigeons), at = list(flight = 1)),
                "models with random slopes")
 })
+
+test_that("summary() of a random-slope model says that the ICC depends on the covariate", {
+  skip_if_not_installed("lme4")
+  env <- new.env()
+  utils::data("sleepstudy", package = "lme4", envir = env)
+  fit <- lmm(Reaction ~ Days + (Days | Subject), env$sleepstudy)
+  out <- capture.output(print(summary(fit)))
+  expect_true(any(grepl("the ICC depends on Days", out, fixed = TRUE)))
+  expect_true(any(grepl("icc(fit, at = list(Days = ", out, fixed = TRUE)))
+  plain <- capture.output(print(summary(lmm(time ~ feed + (1 | bird), data = pigeons))))
+  expect_false(any(grepl("depends on", plain)))
+})
