@@ -14,8 +14,8 @@
 #'   hypothesis (see [anova.lmm()]) with Satterthwaite or Kenward-Roger
 #'   denominator degrees of freedom; no model is refitted.
 #'
-#' `step()` works through `drop1()` and [extractAIC.lmm()] for the fixed
-#' part.
+#' `stats::step()` does not work on `lmm` fits (it rewrites the fit's
+#' formula as the fixed-effect terms); call `drop1()` in turn instead.
 #'
 #' @param object An [`lmm`][lmm] fit.
 #' @param scope Terms to consider (a character vector or a formula); default
@@ -93,7 +93,7 @@ fit_without_term <- function(fit, k) {
 #'
 #' As lme4's `extractAIC()`: the AIC of the maximum-likelihood fit (a REML
 #' fit is refitted by ML), with the number of parameters as the equivalent
-#' degrees of freedom. Used by `step()` and [drop1.lmm()].
+#' degrees of freedom. Used by [drop1.lmm()].
 #'
 #' @param fit An [`lmm`][lmm] fit.
 #' @param scale Ignored.
