@@ -22,7 +22,8 @@
 #' the df of the eigen-directions of the term's covariance as lmerTest does;
 #' where that covariance has tied eigenvalues the combination depends on the
 #' choice of eigenvectors, so the DenDF under two codings can differ in the
-#' fourth digit (the F value does not).
+#' fourth digit (the F value does not). The same holds when the design is
+#' rank deficient, where the basis of a term's hypothesis is a choice.
 #'
 #' With several fits, likelihood-ratio tests between nested models, as
 #' `anova()` for lme4 fits: REML fits are refitted with ML.

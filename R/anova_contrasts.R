@@ -15,7 +15,7 @@
 #' @return A named list of matrices with one column per fixed effect.
 #' @noRd
 term_contrasts <- function(fit, type) {
-  X <- fit$X
+  X <- informative_X(fit)
   assign <- attr(X, "assign")
   labels <- attr(fixed_terms(fit), "term.labels")
   present <- sort(unique(assign[assign > 0L]))
@@ -28,6 +28,21 @@ term_contrasts <- function(fit, type) {
 }
 
 fixed_terms <- function(fit) attr(fit$frame, "terms")
+
+# The fixed-effect matrix and model frame without the rows of weight zero (they carry no information).
+informative_X <- function(fit) {
+  rows <- informative_rows(fit$weights)
+  if (is.null(rows)) return(fit$X)
+  X <- fit$X[rows, , drop = FALSE]
+  attr(X, "assign") <- attr(fit$X, "assign")
+  attr(X, "contrasts") <- attr(fit$X, "contrasts")
+  X
+}
+
+informative_frame <- function(fit) {
+  rows <- informative_rows(fit$weights)
+  if (is.null(rows)) fit$frame else fit$frame[rows, , drop = FALSE]
+}
 
 # Rows of the normalised Cholesky factor of X'X for the columns `cols`.
 type1_contrast <- function(X, cols) {
@@ -57,7 +72,7 @@ term_containment <- function(terms) {
 
 # Type II: identity rows for terms no other term contains; Type I rows after reordering otherwise.
 type2_contrasts <- function(fit, present) {
-  X <- fit$X
+  X <- informative_X(fit)
   assign <- attr(X, "assign")
   labels <- attr(fixed_terms(fit), "term.labels")
   contained_in <- term_containment(fixed_terms(fit))
@@ -87,7 +102,7 @@ type3_contrasts <- function(fit) {
   terms <- fixed_terms(fit)
   labels <- attr(terms, "term.labels")
   X_t <- treatment_model_matrix(fit)
-  cells <- cell_columns(terms, fit$frame)
+  cells <- cell_columns(terms, informative_frame(fit))
   empty <- colnames(cells)[colSums(abs(cells)) == 0]
   if (length(empty)) {
     message("anova(): no observations in the cells ", paste(empty, collapse = ", "),
@@ -105,7 +120,7 @@ type3_contrasts <- function(fit) {
                                               L[, cols_of[[term]], drop = FALSE]))
   }
   L <- L[colnames(X_t), , drop = FALSE]
-  to_fit <- zapsmall(qr.coef(qr(X_t), fit$X))
+  to_fit <- zapsmall(qr.coef(qr(X_t), informative_X(fit)))
   lapply(cols_of, function(cols) {
     Lt <- t(L[, cols, drop = FALSE])
     Lt <- Lt[rowSums(abs(Lt)) > 1e-8, , drop = FALSE]
@@ -116,7 +131,7 @@ type3_contrasts <- function(fit) {
 # The fixed-effect matrix remade with treatment contrasts, aliased columns dropped (QR pivots).
 treatment_model_matrix <- function(fit) {
   terms <- fixed_terms(fit)
-  frame <- fit$frame
+  frame <- informative_frame(fit)
   factors <- names(attr(fit$X, "contrasts"))
   treatment <- stats::setNames(rep(list("contr.treatment"), length(factors)), factors)
   X <- stats::model.matrix(terms, frame, contrasts.arg = if (length(factors)) treatment)

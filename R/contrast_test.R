@@ -18,6 +18,11 @@
 #' @param ddf `"Satterthwaite"` (default), `"Kenward-Roger"` (needs a REML
 #'   fit; an ML fit is refitted with REML, with a message) or `"none"`
 #'   (denominator df infinite, i.e. a Wald chi-square test divided by its df).
+#' @details For fits with prior weights, lmmkit's Kenward-Roger computation
+#'   uses the weights in the covariance of the response; pbkrtest (0.5.2)
+#'   builds that covariance without them, so its Kenward-Roger df for a
+#'   weighted lme4 fit differ from lmmkit's (and can exceed the number of
+#'   observations).
 #' @return A one-row data frame with columns `Sum Sq`, `Mean Sq`, `NumDF`,
 #'   `DenDF`, `F value` and `Pr(>F)`, as `lmerTest::contest()`.
 #' @references Kuznetsova A, Brockhoff PB, Christensen RHB (2017). lmerTest

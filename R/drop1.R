@@ -106,6 +106,9 @@ fit_without_term <- function(fit, k) {
 #' @importFrom stats extractAIC
 #' @export
 extractAIC.lmm <- function(fit, scale = 0, k = 2, ...) {
+  if (!is.numeric(k) || length(k) != 1L || !is.finite(k) || k < 0) {
+    stop("extractAIC(): `k` must be a single non-negative number, not ", describe_value(k), ".", call. = FALSE)
+  }
   ml <- if (fit$REML) refit_lmm(fit, REML = FALSE) else fit
   ll <- logLik.lmm(ml)
   edf <- attr(ll, "df")

@@ -209,7 +209,7 @@ design_variance <- function(object, term, Sigma) {
     as.vector(Matrix::colSums(Zk[seq(j, by = p, length.out = term$nlevels), , drop = FALSE]))
   }, numeric(ncol(Zk)))
   M <- matrix(M, ncol = p)
-  mean(rowSums((M %*% Sigma) * M))
+  mean(rowSums((M %*% Sigma) * M)[object$weights > 0])
 }
 
 #' Format an ICC table for printing

@@ -168,11 +168,13 @@ lme4_method <- function(generic) {
 #'
 #' `terms()` gives the terms of the fixed-effect part, as lme4's
 #' `terms(fit)`; `fixed.only = FALSE` gives the terms of the whole formula
-#' with each `(x | g)` written as `x + g`, as lme4. `family()` is
+#' with each `(x | g)` written as `x + g`, and `random.only = TRUE` those of
+#' the random-effect terms alone, as lme4. `family()` is
 #' [stats::gaussian()] with the identity link.
 #'
 #' @param x,object An [`lmm`][lmm] fit.
 #' @param fixed.only Only the fixed-effect part?
+#' @param random.only Only the random-effect terms?
 #' @param ... Ignored.
 #' @return A `terms` object, or a `family` object.
 #' @examples
@@ -181,9 +183,16 @@ lme4_method <- function(generic) {
 #' family(fit)
 #' @importFrom stats terms
 #' @export
-terms.lmm <- function(x, fixed.only = TRUE, ...) {
+terms.lmm <- function(x, fixed.only = TRUE, random.only = FALSE, ...) {
+  if (missing(fixed.only) && isTRUE(random.only)) fixed.only <- FALSE
+  if (isTRUE(fixed.only) && isTRUE(random.only)) {
+    stop("terms(): `fixed.only` and `random.only` cannot both be TRUE.", call. = FALSE)
+  }
   if (fixed.only) return(fixed_terms(x))
-  stats::terms(bars_as_sums(x$formula))
+  if (!random.only) return(stats::terms(bars_as_sums(x$formula)))
+  bars <- lapply(formula_bars(x$formula[[3L]]), function(b) call("(", b))
+  rhs <- Reduce(function(a, b) call("+", a, b), bars)
+  stats::terms(bars_as_sums(stats::as.formula(call("~", x$formula[[2L]], rhs), env = environment(x$formula))))
 }
 
 # A formula with each random-effect term (a | g) replaced by (a + g), as lme4's subbars().

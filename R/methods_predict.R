@@ -242,6 +242,9 @@ newdata_group_values <- function(group, newdata, env) {
 #' @noRd
 term_model_matrix <- function(object, term, newdata) {
   tt <- stats::terms(term_lhs_formula(term, names(object$frame)))
+  # Data-dependent transformations (scale(x), poly(x, 2)) keep their fitted coefficients.
+  attr(tt, "predvars") <- attr(attr(stats::model.frame(tt, object$frame, na.action = stats::na.pass),
+                                    "terms"), "predvars")
   check_newdata_vars(all.vars(tt), newdata, sprintf("random effects of '%s'", term$group))
   xlev <- stats::.getXlevels(tt, object$frame)
   mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = xlev)

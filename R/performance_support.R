@@ -56,7 +56,7 @@ get_variance.lmm <- function(x, component = c("all", "fixed", "random", "residua
   terms <- x$re$terms
   covs <- lapply(terms, term_covariance, object = x)
   design_var <- vapply(seq_along(terms), function(k) design_variance(x, terms[[k]], covs[[k]]), 0)
-  components <- list(var.fixed = stats::var(as.vector(x$X %*% x$beta)),
+  components <- list(var.fixed = stats::var(as.vector(x$X %*% x$beta)[x$weights > 0]),
                      var.random = sum(design_var),
                      var.residual = x$sigma^2, var.distribution = x$sigma^2, var.dispersion = 0,
                      var.intercept = term_variances(terms, covs, intercept = TRUE),

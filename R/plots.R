@@ -42,6 +42,7 @@ plot.lmm <- function(x, which = 1:4,
                        grDevices::dev.interactive(),
                      id.n = 3, ...) {
   which <- check_plot_which(which)
+  check_id_n(id.n, "plot")
   if (isTRUE(ask)) {
     old_ask <- grDevices::devAskNewPage(TRUE)
     on.exit(grDevices::devAskNewPage(old_ask))
@@ -95,6 +96,7 @@ plot.lmm <- function(x, which = 1:4,
 #' @importFrom stats qqnorm
 #' @export
 qqnorm.lmm <- function(y, id.n = 3, ...) {
+  check_id_n(id.n, "qqnorm")
   draw_normal_qq(standardized_residuals(y), id.n, main = "Normal Q-Q of residuals",
                  ylab = "Standardized residuals", ...)
 }
@@ -325,4 +327,14 @@ panel_subtitle <- function(text) {
     text <- paste0(substr(text, 1L, nchar(text) - 4L), "...")
   }
   graphics::mtext(text, side = 3, line = 0.3, cex = 0.75)
+}
+
+#' `id.n` must be one whole number of at least 0 (nlme's `qqnorm(fit, ~ ranef(.))` form is not supported)
+#' @noRd
+check_id_n <- function(id.n, caller) {
+  if (!is.numeric(id.n) || length(id.n) != 1L || !is.finite(id.n) || id.n < 0 || id.n != round(id.n)) {
+    stop(caller, "(): `id.n` must be a single whole number of at least 0, not ", describe_value(id.n),
+         if (inherits(id.n, "formula")) "; for the random effects use plot(fit, which = 4)", ".", call. = FALSE)
+  }
+  invisible(id.n)
 }

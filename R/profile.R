@@ -48,6 +48,9 @@ profile.lmm <- function(fitted, which = NULL, alphamax = 0.01, npoints = 20, sig
     stop("profile(): profiles are not available for random-effect terms with more than 2 columns (",
          paste(vapply(wide, `[[`, "", "label"), collapse = ", "), ").", call. = FALSE)
   }
+  if (!is.numeric(npoints) || length(npoints) != 1L || !is.finite(npoints) || npoints < 6) {
+    stop("profile(): `npoints` must be a single number of at least 6.", call. = FALSE)
+  }
   par_names <- c(variance_par_names(fitted), names(fitted$beta))
   which <- profile_which(which, par_names)
   ml <- profile_ml_fit(fitted)
@@ -55,7 +58,7 @@ profile.lmm <- function(fitted, which = NULL, alphamax = 0.01, npoints = 20, sig
   setup <- profile_variance_setup(ml)
   n_var <- length(setup$hat)
   rows <- lapply(which, function(k) {
-    profile_one_parameter(ml, setup, k, n_var, cut, max(6L, as.integer(npoints)))
+    profile_one_parameter(ml, setup, k, n_var, cut, as.integer(npoints))
   })
   table <- as.data.frame(do.call(rbind, rows))
   shown <- if (signames) par_names else c(descriptive_variance_names(fitted), names(fitted$beta))

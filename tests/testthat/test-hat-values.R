@@ -84,7 +84,8 @@ test_that("hatvalues() and cooks.distance() match stored lme4 values, with NA fo
 test_that("an observation with prior weight 0 has leverage 0 (lme4's value at the same theta)", {
   skip_if_not_installed("MASS")
   fit <- fit_oats_weighted()
-  # lmm() refuses zero weights, so the weight is set on a copy evaluated at lme4's theta.
+  # A copy with one weight set to zero, at lme4's theta, against the dense hat matrix
+  # (test-zero-weights.R fits real zero-weight data).
   zeroed <- fit
   zeroed$theta[] <- c(0.741713421467173, 0.91315920943287)
   zeroed$weights[4] <- 0 # row 5 of the data (row 3 was excluded)

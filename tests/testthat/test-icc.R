@@ -145,3 +145,23 @@ test_that("summary() of a random-slope model says that the ICC depends on the co
   plain <- capture.output(print(summary(lmm(time ~ feed + (1 | bird), data = pigeons))))
   expect_false(any(grepl("depends on", plain)))
 })
+
+test_that("icc(at = ) and predict() keep the fitted coefficients of scale() and poly() in random terms", {
+  set.seed(1)
+  d <- data.frame(g = gl(20, 10), x = stats::rnorm(200, 5, 3))
+  d$y <- d$x + stats::rnorm(20)[d$g] + stats::rnorm(20, sd = 0.3)[d$g] * as.numeric(scale(d$x)) + stats::rnorm(200)
+  fit <- suppressMessages(lmm(y ~ x + (scale(x) | g), data = d))
+  S <- unclass(VarCorr(fit)$g)[1:2, 1:2]
+  z <- cbind(1, (c(2, 8) - mean(d$x)) / stats::sd(d$x))
+  v <- rowSums((z %*% S) * z)
+  expect_equal(icc(fit, at = list(x = c(2, 8)))$icc, v / (v + sigma(fit)^2), tolerance = 1e-12)
+  new <- data.frame(x = c(2, 8), g = "1")
+  b <- unlist(ranef(fit)$g["1", ])
+  expect_equal(unname(predict(fit, new)), unname(fixef(fit)[1] + fixef(fit)[2] * new$x + drop(z %*% b)),
+               tolerance = 1e-12)
+  poly_fit <- suppressMessages(lmm(y ~ x + (poly(x, 2) | g), data = d))
+  expect_true(is.finite(icc(poly_fit, at = list(x = 1))$icc))
+  skip_if_not_installed("lme4")
+  ref <- suppressMessages(lme4::lmer(y ~ x + (scale(x) | g), data = d))
+  expect_equal(unname(predict(fit, new)), unname(stats::predict(ref, new)), tolerance = 1e-6)
+})

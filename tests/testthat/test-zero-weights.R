@@ -58,3 +58,15 @@ test_that("lme4 gives the same estimates with the rows dropped", {
   expect_equal(fixef(fit), lme4::fixef(ref), tolerance = 1e-6)
   expect_equal(as.numeric(logLik(fit)), as.numeric(stats::logLik(ref)), tolerance = 1e-8)
 })
+
+test_that("anova() types I-III ignore the rows of weight zero", {
+  skip_if_not_installed("lme4")
+  d <- zero_weight_data()
+  d$f <- factor(d$Days %% 3)
+  d$w[d$Days >= 8 & d$f == "0"] <- 0
+  fit <- lmm(Reaction ~ f * Days + (1 | Subject), d, weights = w)
+  kept <- lmm(Reaction ~ f * Days + (1 | Subject), d[d$w > 0, ])
+  for (type in 1:3) {
+    expect_equal(anova(fit, type = type), anova(kept, type = type), tolerance = 1e-6, label = paste("type", type))
+  }
+})
