@@ -52,11 +52,14 @@ anova.lmm <- function(object, ..., type = 3, ddf = "Satterthwaite", refit = TRUE
   rows <- lapply(contrasts, function(L) contrast_test(fit, L, ddf = ddf))
   table <- if (length(rows) > 0L) do.call(rbind, rows) else f_row(numeric(0), integer(0), numeric(0), 1)
   rownames(table) <- names(contrasts)
-  method <- switch(ddf, Satterthwaite = "Satterthwaite's method",
-                   `Kenward-Roger` = "Kenward-Roger's method", none = "no df correction (Wald)")
   structure(table, heading = sprintf("Type %s Analysis of Variance Table with %s",
-                                     as.character(utils::as.roman(type)), method),
+                                     as.character(utils::as.roman(type)), ddf_method_label(ddf)),
             class = c("anova", "data.frame"))
+}
+
+ddf_method_label <- function(ddf) {
+  switch(ddf, Satterthwaite = "Satterthwaite's method", `Kenward-Roger` = "Kenward-Roger's method",
+         none = "no df correction (Wald)")
 }
 
 match_anova_type <- function(type) {

@@ -21,9 +21,9 @@ term_contrasts <- function(fit, type) {
   present <- sort(unique(assign[assign > 0L]))
   if (length(present) == 0L) return(list())
   contrasts <- switch(type,
-    lapply(present, function(k) type1_contrast(X, assign == k)),
-    type2_contrasts(fit, present),
-    type3_contrasts(fit)[labels[present]])
+    type1_contrasts(X, present),
+    type2_contrasts(fit, X, present),
+    type3_contrasts(fit, X)[labels[present]])
   stats::setNames(contrasts, labels[present])
 }
 
@@ -44,10 +44,15 @@ informative_frame <- function(fit) {
   if (is.null(rows)) fit$frame else fit$frame[rows, , drop = FALSE]
 }
 
-# Rows of the normalised Cholesky factor of X'X for the columns `cols`.
-type1_contrast <- function(X, cols) {
+type1_contrasts <- function(X, present) {
+  rows <- doolittle_rows(X)
+  lapply(present, function(k) rows[attr(X, "assign") == k, , drop = FALSE])
+}
+
+# The normalised Cholesky factor of X'X: row j is the type I hypothesis of column j.
+doolittle_rows <- function(X) {
   R <- chol(crossprod(X))
-  zap_contrast((R / diag(R))[cols, , drop = FALSE])
+  zap_contrast(R / diag(R))
 }
 
 #' For each term, the names of the terms that contain it (SAS's rule)
@@ -71,8 +76,7 @@ term_containment <- function(terms) {
 }
 
 # Type II: identity rows for terms no other term contains; Type I rows after reordering otherwise.
-type2_contrasts <- function(fit, present) {
-  X <- informative_X(fit)
+type2_contrasts <- function(fit, X, present) {
   assign <- attr(X, "assign")
   labels <- attr(fixed_terms(fit), "term.labels")
   contained_in <- term_containment(fixed_terms(fit))
@@ -82,7 +86,7 @@ type2_contrasts <- function(fit, present) {
     containing <- assign %in% match(contained_in[[labels[k]]], labels)
     order <- c(which(!own & !containing), which(own), which(containing))
     L <- matrix(0, sum(own), ncol(X), dimnames = list(colnames(X)[own], colnames(X)))
-    L[, order] <- type1_contrast(X[, order, drop = FALSE], seq_along(order) %in% which(order %in% which(own)))
+    L[, order] <- doolittle_rows(X[, order, drop = FALSE])[own[order], , drop = FALSE]
     L
   })
 }
@@ -98,7 +102,7 @@ type2_contrasts <- function(fit, present) {
 #' X_t, and is carried to the fit's own coefficients by the map
 #' beta_t = X_t^+ X beta.
 #' @noRd
-type3_contrasts <- function(fit) {
+type3_contrasts <- function(fit, X) {
   terms <- fixed_terms(fit)
   labels <- attr(terms, "term.labels")
   X_t <- treatment_model_matrix(fit)
@@ -108,7 +112,8 @@ type3_contrasts <- function(fit) {
     message("anova(): no observations in the cells ", paste(empty, collapse = ", "),
             "; the type III hypotheses then depend on which cells are empty: interpret them with care.")
   }
-  L <- t(qr.coef(qr(X_t), cells))
+  X_t_qr <- qr(X_t)
+  L <- t(qr.coef(X_t_qr, cells))
   dimnames(L) <- list(colnames(cells), colnames(X_t))
   cols_of <- split(seq_len(ncol(X_t)), factor(attr(X_t, "assign"), levels = seq_along(labels)))
   names(cols_of) <- labels
@@ -120,7 +125,7 @@ type3_contrasts <- function(fit) {
                                               L[, cols_of[[term]], drop = FALSE]))
   }
   L <- L[colnames(X_t), , drop = FALSE]
-  to_fit <- zapsmall(qr.coef(qr(X_t), informative_X(fit)))
+  to_fit <- zapsmall(qr.coef(X_t_qr, X))
   lapply(cols_of, function(cols) {
     Lt <- t(L[, cols, drop = FALSE])
     Lt <- Lt[rowSums(abs(Lt)) > 1e-8, , drop = FALSE]

@@ -121,7 +121,7 @@ require_reml_for_F <- function(fit) {
 car_term_hypotheses <- function(fit, type, V) {
   assign <- attr(fit$X, "assign")
   p <- length(fit$beta)
-  labels <- attr(attr(fit$frame, "terms"), "term.labels")
+  labels <- attr(fixed_terms(fit), "term.labels")
   term_rows <- function(k) diag(p)[assign %in% k, , drop = FALSE]
   if (type == "III") {
     with_intercept <- "(Intercept)" %in% names(fit$beta)
@@ -129,7 +129,7 @@ car_term_hypotheses <- function(fit, type, V) {
     names(terms) <- if (with_intercept) c("(Intercept)", labels) else labels
     return(lapply(terms, term_rows))
   }
-  factors <- attr(attr(fit$frame, "terms"), "factors")
+  factors <- attr(fixed_terms(fit), "factors")
   hypotheses <- lapply(seq_along(labels), function(k) {
     containing <- setdiff(which(vapply(seq_along(labels), function(j) {
       all(factors[factors[, k] > 0, j] > 0)
@@ -182,7 +182,7 @@ car_anova_table <- function(fit, rows, type, test) {
 }
 
 response_name <- function(fit) {
-  paste(deparse(attr(attr(fit$frame, "terms"), "variables")[[2L]]), collapse = " ")
+  paste(deparse(attr(fixed_terms(fit), "variables")[[2L]]), collapse = " ")
 }
 
 print_hypothesis_details <- function(L, rhs, b) {

@@ -314,13 +314,9 @@ fixed_zeta <- function(ml, j, record = NULL) {
   mats <- lmm_mats_from_fit(ml)
   control <- ml$control
   control$condvar <- FALSE
-  X <- mats$X
   mj <- mats
-  mj$X <- X[, -j, drop = FALSE]
-  attr(mj$X, "assign") <- attr(X, "assign")[-j]
-  attr(mj$X, "contrasts") <- attr(X, "contrasts")
-  attr(mj$X, "dropped") <- attr(X, "dropped")
-  xj <- X[, j]
+  mj$X <- without_fixed_columns(mats$X, j)
+  xj <- mats$X[, j]
   cache <- new.env(parent = emptyenv())
   cache$x <- ml$beta[j]
   cache$theta <- list(ml$theta)

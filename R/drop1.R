@@ -66,9 +66,8 @@ drop1_scope <- function(object, scope, labels) {
 drop1_F <- function(object, scope, ddf, model) {
   ddf <- match_ddf(ddf)
   table <- anova.lmm(object, type = 3, ddf = ddf)[scope, , drop = FALSE]
-  method <- switch(ddf, Satterthwaite = "Satterthwaite's method", `Kenward-Roger` = "Kenward-Roger's method",
-                   none = "no df correction (Wald)")
-  structure(table, heading = c(sprintf("Single term deletions using %s:", method), "\nModel:", model),
+  structure(table, heading = c(sprintf("Single term deletions using %s:", ddf_method_label(ddf)),
+                               "\nModel:", model),
             class = c("anova", "data.frame"))
 }
 
@@ -76,13 +75,7 @@ drop1_F <- function(object, scope, ddf, model) {
 #' @noRd
 fit_without_term <- function(fit, k) {
   mats <- lmm_mats_from_fit(fit)
-  assign <- attr(fit$X, "assign")
-  keep <- assign != k
-  X <- fit$X[, keep, drop = FALSE]
-  attr(X, "assign") <- assign[keep]
-  attr(X, "contrasts") <- attr(fit$X, "contrasts")
-  attr(X, "dropped") <- character(0)
-  mats$X <- X
+  mats$X <- without_fixed_columns(fit$X, which(attr(fit$X, "assign") == k))
   control <- fit$control
   control$condvar <- FALSE
   engine <- fit_lmm_engine(mats, FALSE, control, unname(fit$theta))

@@ -60,8 +60,7 @@ NULL
 #' @rdname lmm-emmeans
 #' @exportS3Method emmeans::recover_data
 recover_data.lmm <- function(object, ...) {
-  fixed_terms <- stats::delete.response(attr(object$frame, "terms"))
-  emmeans::recover_data(object$call, fixed_terms, attr(object$frame, "na.action"),
+  emmeans::recover_data(object$call, stats::delete.response(fixed_terms(object)), attr(object$frame, "na.action"),
                         frame = object$frame, ...)
 }
 

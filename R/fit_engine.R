@@ -35,12 +35,11 @@ engine_objective <- function(mats, REML, control, thetas) {
 engine_data <- function(x) {
   terms <- x$re$terms
   rows <- informative_rows(x$weights)
+  pick <- function(v) as.numeric(if (is.null(rows)) v else v[rows])
   Zt <- engine_Zt(x$re)
   if (!is.null(rows)) Zt <- Zt[, rows, drop = FALSE]
   list(X = engine_X(if (is.null(rows)) x$X else x$X[rows, , drop = FALSE]),
-       y = as.numeric(if (is.null(rows)) x$y else x$y[rows]),
-       weights = as.numeric(if (is.null(rows)) x$weights else x$weights[rows]),
-       offset = as.numeric(if (is.null(rows)) x$offset else x$offset[rows]), Zt = Zt,
+       y = pick(x$y), weights = pick(x$weights), offset = pick(x$offset), Zt = Zt,
        term_ncol = vapply(terms, `[[`, integer(1), "ncol"),
        term_nlevels = vapply(terms, `[[`, integer(1), "nlevels"))
 }

@@ -73,15 +73,23 @@ leverages <- function(fit) {
 #' Xw'Xw - RZX'RZX.
 #' @noRd
 hat_factors <- function(fit) {
-  sqrt_w <- sqrt(fit$weights)
-  Lambda <- lambda_matrix(fit$theta, fit$re$terms)
-  Ut <- Matrix::crossprod(Lambda, engine_Zt(fit$re)) %*% Matrix::Diagonal(x = sqrt_w)
-  Ut <- methods::as(Ut, "CsparseMatrix")
-  L <- Matrix::Cholesky(Matrix::tcrossprod(Ut), perm = TRUE, LDL = FALSE, Imult = 1)
-  Xw <- fit$X * sqrt_w
+  random <- random_effect_factor(fit)
+  Ut <- random$Ut
+  L <- random$L
+  Xw <- fit$X * sqrt(fit$weights)
   RZX <- as.matrix(solve_lower(L, Ut %*% Xw))
   RX <- if (ncol(Xw) > 0L) chol(crossprod(Xw) - crossprod(RZX)) else matrix(0, 0L, 0L)
   list(Ut = Ut, L = L, Xw = Xw, RZX = RZX, RX = RX)
+}
+
+#' Ut = Lambda' Z' W^(1/2) and the sparse Cholesky factor L of Ut Ut' + I (fill-reducing
+#' permutation), as lme4's L
+#' @noRd
+random_effect_factor <- function(fit) {
+  Lambda <- lambda_matrix(fit$theta, fit$re$terms)
+  Ut <- Matrix::crossprod(Lambda, engine_Zt(fit$re)) %*% Matrix::Diagonal(x = sqrt(fit$weights))
+  Ut <- methods::as(Ut, "CsparseMatrix")
+  list(Ut = Ut, L = Matrix::Cholesky(Matrix::tcrossprod(Ut), perm = TRUE, LDL = FALSE, Imult = 1))
 }
 
 #' L^-1 P B for the permuted sparse Cholesky factor L

@@ -62,7 +62,7 @@ getme_piece <- function(object, name) {
     X = object$X, Z = Matrix::t(engine_Zt(re)), Zt = engine_Zt(re),
     Lambda = lambda_matrix(object$theta, re$terms), Lambdat = Matrix::t(lambda_matrix(object$theta, re$terms)),
     theta = object$theta, beta = unname(object$beta), fixef = object$beta, u = object$u,
-    b = as.numeric(Matrix::crossprod(Matrix::t(lambda_matrix(object$theta, re$terms)), object$u)),
+    b = as.numeric(lambda_matrix(object$theta, re$terms) %*% object$u),
     flist = structure(re$flist, assign = match(vapply(re$terms, `[[`, "", "group"), names(re$flist))),
     cnms = stats::setNames(lapply(re$terms, `[[`, "cnms"), vapply(re$terms, `[[`, "", "group")),
     lower = stats::setNames(re$lower, names(object$theta)),
@@ -71,7 +71,7 @@ getme_piece <- function(object, name) {
     y = object$y, mu = unname(object$fitted), offset = object$offset, weights = object$weights,
     REML = if (object$REML) length(object$beta) else 0L, is_REML = object$REML,
     devcomp = getme_devcomp(object), RX = chol(solve(object$vcov_unscaled)),
-    L = getme_factor(object))
+    L = random_effect_factor(object)$L)
 }
 
 # lme4's devcomp: the pieces of the objective (cmp) and the dimensions (dims).
@@ -88,13 +88,6 @@ getme_devcomp <- function(object) {
             useSc = 1L, reTrms = length(object$re$terms), spFe = 0L,
             REML = if (object$REML) p else 0L, GLMM = 0L, NLMM = 0L)
   list(cmp = cmp, dims = dims)
-}
-
-# The sparse Cholesky factor of Lambda' Z' W Z Lambda + I (fill-reducing order, as lme4's L).
-getme_factor <- function(object) {
-  ZtL <- Matrix::crossprod(lambda_matrix(object$theta, object$re$terms), engine_Zt(object$re))
-  Matrix::Cholesky(Matrix::tcrossprod(ZtL %*% Matrix::Diagonal(x = sqrt(object$weights))),
-                   LDL = FALSE, Imult = 1)
 }
 
 #' @rdname getME
@@ -147,8 +140,14 @@ ngrps.merMod <- function(object, ...) {
 #' @rdname lmm-extractors
 #' @export
 isSingular.merMod <- function(x, tol = 1e-4, ...) {
-  if (!requireNamespace("lme4", quietly = TRUE)) stop("isSingular(): a merMod fit needs the lme4 package.", call. = FALSE)
+  need_lme4("isSingular")
   lme4::isSingular(x, tol = tol)
+}
+
+need_lme4 <- function(caller) {
+  if (!requireNamespace("lme4", quietly = TRUE)) {
+    stop(caller, "(): a merMod fit needs the lme4 package.", call. = FALSE)
+  }
 }
 
 #' lme4's own method of a generic for merMod fits
@@ -158,9 +157,7 @@ isSingular.merMod <- function(x, tol = 1e-4, ...) {
 #' lmmkit's namespace.
 #' @noRd
 lme4_method <- function(generic) {
-  if (!requireNamespace("lme4", quietly = TRUE)) {
-    stop(generic, "(): a merMod fit needs the lme4 package.", call. = FALSE)
-  }
+  need_lme4(generic)
   utils::getS3method(generic, "merMod", envir = asNamespace("lme4"))
 }
 

@@ -37,6 +37,16 @@ lmm_mats_from_fit <- function(fit) {
        offset = fit$offset, re = fit$re)
 }
 
+#' X without the columns `drop`, keeping its attributes `assign`, `contrasts` and `dropped`
+#' @noRd
+without_fixed_columns <- function(X, drop) {
+  out <- X[, -drop, drop = FALSE]
+  attr(out, "assign") <- attr(X, "assign")[-drop]
+  attr(out, "contrasts") <- attr(X, "contrasts")
+  attr(out, "dropped") <- attr(X, "dropped")
+  out
+}
+
 check_refit_response <- function(y, n, informative = rep(TRUE, n)) {
   if (!is.numeric(y) || length(y) != n) {
     stop(sprintf("refit_lmm(): the new response must be numeric of length %d (the number of observations), not %s of length %d.",

@@ -11,12 +11,6 @@ anova_type_models <- list(
                data = function() as.data.frame(nlme::Orthodont)[-c(2, 7, 30, 61), ])
 )
 
-lme4_data <- function(name) {
-  env <- new.env()
-  utils::data(list = name, package = "lme4", envir = env)
-  env[[name]]
-}
-
 # lmerTest 3.1-3 (lme4 1.1-31), anova(lmer(formula, data), type, ddf) with treatment contrasts:
 # NumDF, DenDF and F value of each term in turn.
 anova_type_reference <- list(

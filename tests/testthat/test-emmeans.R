@@ -46,11 +46,6 @@ oats_data <- function(unbalanced = FALSE) {
   if (unbalanced) env$oats[-c(1, 2, 5, 10, 20, 33), ] else env$oats
 }
 
-sleepstudy_data <- function() {
-  env <- new.env()
-  utils::data("sleepstudy", package = "lme4", envir = env)
-  env$sleepstudy
-}
 
 # estimate, SE and df of an emmGrid's summary, whatever the estimate column is called.
 emm_numbers <- function(grid, rows = NULL) {
@@ -113,7 +108,7 @@ test_that("live: emmeans, pairs and joint tests agree with emmeans on the lme4 f
 test_that("a covariate model at chosen values matches the lme4 route and stored values", {
   skip_if_not_installed("emmeans")
   skip_if_not_installed("lme4")
-  data <- sleepstudy_data()
+  data <- lme4_data("sleepstudy")
   fit <- lmm(Reaction ~ Days + (Days | Subject), data = data)
   at <- list(Days = c(0, 4.5, 9))
   for (mode in c("satterthwaite", "kenward-roger")) {

@@ -1,11 +1,6 @@
 # getME(), refit(), drop1(), extractAIC(), simulate(use.u), terms() and the generics shared with lme4, against lme4 and lmerTest.
 
-sleep_fit <- function() lmm(Reaction ~ Days + (Days | Subject), lme4_sleepstudy())
-lme4_sleepstudy <- function() {
-  env <- new.env()
-  utils::data("sleepstudy", package = "lme4", envir = env)
-  env$sleepstudy
-}
+sleep_fit <- function() lmm(Reaction ~ Days + (Days | Subject), lme4_data("sleepstudy"))
 oats_unbalanced <- function() MASS::oats[-c(1, 2, 5, 10, 20, 33), ]
 
 test_that("getME() gives lme4's pieces with lme4's names and shapes", {
@@ -30,7 +25,7 @@ test_that("getME() gives lme4's pieces with lme4's names and shapes", {
   expect_error(getME(fit, "Ztlist"), "unknown name 'Ztlist'")
   expect_error(getME(fit), "`name` must be")
 
-  m <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4_sleepstudy())
+  m <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4_data("sleepstudy"))
   for (nm in c("X", "Zt", "Z", "flist", "cnms", "Gp", "n", "p", "q", "y", "offset", "REML", "is_REML")) {
     expect_equal(getME(fit, nm), lme4::getME(m, nm), label = paste("getME", nm), ignore_attr = nm == "X")
   }
@@ -62,7 +57,7 @@ test_that("refit() refits to a new response as lme4's refit()", {
   expect_equal(fixef(refit(fit)), fixef(fit), tolerance = 1e-8)
   expect_error(refit(fit, y2[-1]), "length 180")
   skip_if_not_installed("lme4")
-  m <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4_sleepstudy())
+  m <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4_data("sleepstudy"))
   expect_equal(fixef(refit(fit, y2)), lme4::fixef(lme4::refit(m, y2)), tolerance = 1e-6)
 })
 
@@ -110,7 +105,7 @@ test_that("simulate(use.u = TRUE) conditions on the random effects, with lme4's 
   expect_error(simulate(fit, use.u = TRUE, re.form = NA), "only one of")
   expect_error(simulate(fit, use.u = NA), "`use.u` must be TRUE or FALSE")
   skip_if_not_installed("lme4")
-  m <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4_sleepstudy())
+  m <- lme4::lmer(Reaction ~ Days + (Days | Subject), lme4_data("sleepstudy"))
   ref <- stats::simulate(m, seed = 7, use.u = TRUE)[[1]]
   expect_equal(y - fitted(fit), ref - fitted(m), tolerance = 1e-5, ignore_attr = TRUE)
 })

@@ -1,11 +1,5 @@
 # Methods of lmm fits (extractors, VarCorr, ranef, coef, summary, update), compared with lme4.
 
-lme4_data <- function(name) {
-  env <- new.env()
-  utils::data(list = name, package = "lme4", envir = env)
-  env[[name]]
-}
-
 # lme4 reference fits: sleepstudy (Days | Subject), (Days || Subject),
 # Penicillin crossed, Pastes nested.
 reference_specs <- function() {

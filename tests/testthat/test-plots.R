@@ -1,10 +1,5 @@
 # Diagnostic plots: plot.lmm(), qqnorm.lmm() and plot.ranef.lmm() write PNG files, par() untouched.
 
-plot_data <- function(name) {
-  env <- new.env()
-  utils::data(list = name, package = "lme4", envir = env)
-  env[[name]]
-}
 
 # Draws `draw()` into PNG files (one per page) in a fresh temporary directory; returns their paths.
 draw_png <- function(draw, width = 700, height = 600) {
@@ -65,7 +60,7 @@ test_that("plot.lmm's which picks panels and rejects what is not in 1:4", {
 test_that("plot.lmm of a random-slope model draws a QQ panel per random-effect column", {
   skip_if_not_installed("lme4")
   skip_without_png()
-  fit <- lmm(Reaction ~ Days + (Days | Subject), data = plot_data("sleepstudy"))
+  fit <- lmm(Reaction ~ Days + (Days | Subject), data = lme4_data("sleepstudy"))
   expect_png_pages(draw_png(function() plot(fit)), 5)
   expect_png_pages(draw_png(function() plot(fit, which = 4)), 2)
   paths <- draw_png(function() {
@@ -79,7 +74,7 @@ test_that("plot.lmm of a random-slope model draws a QQ panel per random-effect c
 test_that("plot.lmm and plot.ranef.lmm of crossed random intercepts", {
   skip_if_not_installed("lme4")
   skip_without_png()
-  fit <- lmm(diameter ~ 1 + (1 | plate) + (1 | sample), data = plot_data("Penicillin"))
+  fit <- lmm(diameter ~ 1 + (1 | plate) + (1 | sample), data = lme4_data("Penicillin"))
   expect_png_pages(draw_png(function() plot(fit)), 5)
   expect_png_pages(draw_png(function() plot(ranef(fit))), 2)
   expect_png_pages(draw_png(function() plot(ranef(fit, condVar = FALSE))), 2)
@@ -97,7 +92,7 @@ test_that("qqnorm of a fit plots the standardized residuals", {
 test_that("plot.ranef.lmm draws a caterpillar per factor and column and restores par()", {
   skip_if_not_installed("lme4")
   skip_without_png()
-  fit <- lmm(Reaction ~ Days + (Days | Subject), data = plot_data("sleepstudy"))
+  fit <- lmm(Reaction ~ Days + (Days | Subject), data = lme4_data("sleepstudy"))
   re <- ranef(fit)
   paths <- draw_png(function() {
     graphics::par(mar = c(3, 3, 2, 1), las = 2)

@@ -1,11 +1,5 @@
 # predict() for lmm fits: conditional, marginal, new data, new levels, offsets.
 
-lme4_data <- function(name) {
-  env <- new.env()
-  utils::data(list = name, package = "lme4", envir = env)
-  env[[name]]
-}
-
 tol <- 1e-4
 
 test_that("predictions on the fitting data agree with lme4", {

@@ -2,9 +2,8 @@
 
 test_that("profile() of sleepstudy matches lme4's profile and its confint()", {
   skip_if_not_installed("lme4")
-  env <- new.env()
-  utils::data("sleepstudy", package = "lme4", envir = env)
-  fit <- lmm(Reaction ~ Days + (Days | Subject), env$sleepstudy)
+  sleepstudy <- lme4_data("sleepstudy")
+  fit <- lmm(Reaction ~ Days + (Days | Subject), sleepstudy)
   pr <- profile(fit)
   expect_s3_class(pr, c("lmm_profile", "data.frame"))
   expect_identical(names(pr), c(".zeta", ".sig01", ".sig02", ".sig03", ".sigma", "(Intercept)", "Days", ".par"))
@@ -22,7 +21,7 @@ test_that("profile() of sleepstudy matches lme4's profile and its confint()", {
   expect_identical(colnames(ci), c("2.5 %", "97.5 %"))
   expect_equal(ci, confint(fit, method = "profile"), tolerance = 2e-5)
   if (requireNamespace("lme4", quietly = TRUE)) {
-    m <- lme4::lmer(Reaction ~ Days + (Days | Subject), env$sleepstudy)
+    m <- lme4::lmer(Reaction ~ Days + (Days | Subject), sleepstudy)
     expect_equal(unname(ci), unname(stats::confint(stats::profile(m))), tolerance = 2e-5)
   }
   one <- profile(fit, which = c(".sig02", "Days"), signames = FALSE)
@@ -41,9 +40,7 @@ test_that("profile() of sleepstudy matches lme4's profile and its confint()", {
 
 test_that("a variance at its boundary gives the boundary as the lower bound", {
   skip_if_not_installed("lme4")
-  env <- new.env()
-  utils::data("Dyestuff2", package = "lme4", envir = env)
-  fit <- suppressMessages(lmm(Yield ~ 1 + (1 | Batch), env$Dyestuff2))
+  fit <- suppressMessages(lmm(Yield ~ 1 + (1 | Batch), lme4_data("Dyestuff2")))
   ci <- confint(profile(fit))
   # lme4 1.1-31 confint(profile(lmer(Yield ~ 1 + (1 | Batch), Dyestuff2))): a singular fit.
   ref <- rbind(c(0, 2.084043), c(2.892831, 4.815833), c(4.312100, 7.019092))

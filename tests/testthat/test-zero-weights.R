@@ -1,9 +1,7 @@
 # Prior weights of zero: the row carries no information, as in lm(); the fit equals the fit without those rows.
 
 zero_weight_data <- function() {
-  env <- new.env()
-  utils::data("sleepstudy", package = "lme4", envir = env)
-  d <- env$sleepstudy
+  d <- lme4_data("sleepstudy")
   d$w <- 1
   d$w[c(3, 50, 77, 171:180)] <- 0  # rows 171-180: every row of the last subject
   d
