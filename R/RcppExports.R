@@ -13,6 +13,10 @@
     .Call(`_lmmkit_lmmkit_variance_derivatives`, model, reml, control, theta, sigma)
 }
 
+.lmmkit_conditional_variances <- function(model, reml, control, theta) {
+    .Call(`_lmmkit_lmmkit_conditional_variances`, model, reml, control, theta)
+}
+
 .lmmkit_prediction_variances <- function(model, reml, control, theta, X_new, Zt_new) {
     .Call(`_lmmkit_lmmkit_prediction_variances`, model, reml, control, theta, X_new, Zt_new)
 }

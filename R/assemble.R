@@ -22,7 +22,6 @@ assemble_lmm <- function(mats, engine, call, REML, control) {
     theta = theta, beta = beta, sigma = engine$sigma, u = as.numeric(engine$u), b = b,
     objective = engine$objective, pieces = engine$pieces,
     vcov_unscaled = unscaled_vcov(engine$vcov_unscaled, names(beta)),
-    condvar = relmat_condvar(condvar_arrays(engine$condvar, mats$re$terms), mats, engine),
     fitted = fitted, resid = stats::setNames(mats$y - fitted, names(fitted)),
     optinfo = optimizer_report(engine), control = control,
     singular = any(engine$theta_internal[diagonal_theta(mats$re$terms)] < control$singular.tol),

@@ -292,12 +292,26 @@ re_block <- function(term, frame) {
   n <- nrow(mm)
   nl <- nlevels(f)
   rows <- rep((as.integer(f) - 1L) * p, each = p) + rep(seq_len(p), n)
-  Zt <- Matrix::sparseMatrix(i = rows, j = rep(seq_len(n), each = p),
-                             x = as.vector(t(mm)), dims = c(p * nl, n),
-                             dimnames = list(rep(levels(f), each = p),
-                                             rownames(mm)))
+  Zt <- compressed_columns(rows, rep(seq_len(n), each = p), as.vector(t(mm)), c(p * nl, n),
+                           list(rep(levels(f), each = p), rownames(mm)))
   list(group = term$group_name, label = term$label, lhs = term$lhs, factor = f,
-       nlevels = nl, ncol = p, cnms = colnames(mm), Zt = Matrix::drop0(Zt))
+       nlevels = nl, ncol = p, cnms = colnames(mm), Zt = Zt)
+}
+
+#' A dgCMatrix from entries listed column by column (1-based rows increasing
+#' within each column), zeros dropped, built slot by slot: the same matrix as
+#' `drop0(sparseMatrix(...))` without its conversions and validity checks,
+#' which took most of the time of a small fit
+#' @noRd
+compressed_columns <- function(rows, cols, x, dims, dimnames) {
+  keep <- is.na(x) | x != 0
+  out <- session_cache$empty_dgC %||% (session_cache$empty_dgC <- methods::new("dgCMatrix"))
+  out@Dim <- as.integer(dims)
+  out@Dimnames <- dimnames
+  out@i <- as.integer(rows[keep] - 1L)
+  out@p <- c(0L, cumsum(tabulate(cols[keep], dims[[2L]])))
+  out@x <- as.numeric(x[keep])
+  out
 }
 
 #' Evaluate a grouping expression (a variable or an interaction `a:b`)

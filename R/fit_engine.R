@@ -11,11 +11,32 @@
 #' @param start Optional starting theta (lme4's parametrisation), or a list
 #'   with element `theta`.
 #' @return The engine's result: theta, beta, u, b, sigma, objective, pieces,
-#'   vcov_unscaled, condvar, gradient and the optimizer's report.
+#'   vcov_unscaled, gradient and the optimizer's report. The conditional
+#'   variances are left to `fit_condvar()`, when first asked for.
 #' @noRd
 fit_lmm_engine <- function(mats, REML, control, start = NULL) {
-  .lmmkit_fit(engine_data(mats), isTRUE(REML), unclass(control),
+  settings <- engine_control(control)
+  settings$condvar <- FALSE
+  .lmmkit_fit(engine_data(mats), isTRUE(REML), settings,
               engine_start(start, mats$re$theta_start, mats$re$lower))
+}
+
+#' Conditional variances of the random effects of a fit, computed when first asked
+#' for and kept in the fit's cache
+#'
+#' @return NULL for a fit made with `lmm_control(condVar = FALSE)`; otherwise a
+#'   list per term of p x p x nlevels arrays, scaled by sigma^2.
+#' @noRd
+fit_condvar <- function(fit) {
+  if (!is.null(fit$condvar)) return(fit$condvar)
+  if (!isTRUE(fit$control$condvar)) return(NULL)
+  if (is.null(fit$cache$condvar)) {
+    raw <- .lmmkit_conditional_variances(engine_data(fit), isTRUE(fit$REML), engine_control(fit$control),
+                                         as.numeric(fit$theta))
+    fit$cache$condvar <- relmat_condvar(condvar_arrays(raw, fit$re$terms), fit,
+                                        list(theta = fit$theta, sigma = fit$sigma))
+  }
+  fit$cache$condvar
 }
 
 #' Evaluate the engine's objective at one or more values of theta
@@ -26,7 +47,18 @@ fit_lmm_engine <- function(mats, REML, control, start = NULL) {
 #'   the deviance at any sigma follows.
 #' @noRd
 engine_objective <- function(mats, REML, control, thetas) {
-  .lmmkit_objective(engine_data(mats), isTRUE(REML), unclass(control), as.matrix(thetas))
+  .lmmkit_objective(engine_data(mats), isTRUE(REML), engine_control(control), as.matrix(thetas))
+}
+
+#' The settings every engine entry point takes: lmm_control()'s, with the number of
+#' threads (lmm_control(threads = ) or lmmkit_threads()) and whether dense Cholesky
+#' factors go to R's LAPACK (use_optimized_blas()) resolved now
+#' @noRd
+engine_control <- function(control) {
+  settings <- unclass(control)
+  settings$threads <- control$threads %||% lmmkit_threads()
+  settings$blas <- use_optimized_blas()
+  settings
 }
 
 #' The data every engine entry point takes, from a `mats` list or an `lmm` fit

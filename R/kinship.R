@@ -131,7 +131,7 @@ check_count <- function(x, arg) {
 #' @export
 lmmkit_threads <- function() {
   n <- getOption("lmmkit.threads", Sys.getenv("LMMKIT_THREADS", ""))
-  n <- if (identical(n, "")) parallel::detectCores() else suppressWarnings(as.numeric(n))
+  n <- if (identical(n, "")) detected_cores() else suppressWarnings(as.numeric(n))
   if (length(n) != 1L || is.na(n) || n < 1 || n != round(n)) {
     stop("the option `lmmkit.threads` or the environment variable LMMKIT_THREADS must be a whole ",
          "number of at least 1.", call. = FALSE)
@@ -163,3 +163,13 @@ use_optimized_blas <- function() {
   }
   grepl("openblas|mkl|blis|atlas|accelerate|vecLib|flexiblas", extSoftVersion()[["BLAS"]], ignore.case = TRUE)
 }
+
+#' The number of cores, found once per session: parallel::detectCores() runs a shell
+#' command on Linux, too slow for every fit
+#' @noRd
+detected_cores <- function() {
+  if (is.null(session_cache$cores)) session_cache$cores <- parallel::detectCores()
+  session_cache$cores
+}
+
+session_cache <- new.env(parent = emptyenv())

@@ -31,6 +31,12 @@
 #'   then every estimate transformed back. The fit is the same model; the
 #'   computation keeps its precision whatever the location and scale of the
 #'   data. `FALSE` works on the data as given (for comparison only).
+#' @param threads Threads for the engine's dense kernels (the Cholesky factor
+#'   of the random-effect block after the first term). `NULL` (the default)
+#'   takes [lmmkit_threads()] at fit time. The fit is the same whatever the
+#'   number: each element of the factor is summed in a fixed order. When R is
+#'   linked to an optimized BLAS ([use_optimized_blas()]) that block is
+#'   factored by R's LAPACK, which sets its own threads.
 #' @return A list of class `"lmm_control"`.
 #' @examples
 #' lmm_control(check.singular = "ignore")
@@ -41,7 +47,7 @@ lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4
                         check.singular = c("message", "warning", "ignore", "stop"),
                         check.conv = c("warning", "message", "ignore", "stop"),
                         singular.tol = 1e-4, grad.tol = 2e-3, condVar = TRUE,
-                        standardize = TRUE) {
+                        standardize = TRUE, threads = NULL) {
   factor <- match_control_choice(factor, c("auto", "blocked", "sparse"), "factor")
   check.singular <- match_control_choice(check.singular, c("message", "warning", "ignore", "stop"),
                                          "check.singular")
@@ -56,6 +62,11 @@ lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4
                        whole = TRUE)
   check_control_number(dense_limit, "dense_limit", "a single non-negative whole number",
                        whole = TRUE)
+  if (!is.null(threads)) {
+    check_control_number(threads, "threads", "NULL or a single positive whole number", lower = 1,
+                         whole = TRUE)
+    threads <- as.integer(threads)
+  }
   for (nm in c("condVar", "standardize")) {
     value <- get(nm)
     if (!is.logical(value) || length(value) != 1L || is.na(value)) {
@@ -67,7 +78,8 @@ lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4
                  ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,
                  maxeval = as.integer(maxeval), check.singular = check.singular,
                  check.conv = check.conv, singular.tol = singular.tol,
-                 grad.tol = grad.tol, condvar = condVar, standardize = standardize),
+                 grad.tol = grad.tol, condvar = condVar, standardize = standardize,
+                 threads = threads),
             class = "lmm_control")
 }
 

@@ -5,5 +5,6 @@
 #' @useDynLib lmmkit, .registration = TRUE
 #' @importFrom Rcpp sourceCpp
 #' @importFrom nloptr nloptr
+#' @importClassesFrom Matrix dgCMatrix
 ## usethis namespace: end
 NULL

@@ -25,7 +25,7 @@ terms_by_group <- function(re) {
 #' from `||`): a list of their arrays, named as lme4 names them.
 #' @noRd
 group_postvar <- function(object, idx) {
-  arrays <- lapply(object$condvar[idx], function(a) {
+  arrays <- lapply(fit_condvar(object)[idx], function(a) {
     dimnames(a) <- NULL
     a
   })
@@ -80,7 +80,7 @@ ranef_condvar_wanted <- function(object, condVar, by_default) {
     stop("ranef(): `condVar` must be TRUE or FALSE, not ", describe_value(condVar), ".",
          call. = FALSE)
   }
-  if (!condVar || length(object$condvar) > 0L) return(condVar)
+  if (!condVar || isTRUE(object$control$condvar)) return(condVar)
   if (by_default) return(FALSE)
   stop("ranef(): the conditional variances were not computed for this fit, made with ",
        "`lmm_control(condVar = FALSE)`; refit with `condVar = TRUE` to get them, or ",

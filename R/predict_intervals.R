@@ -46,7 +46,7 @@ predict_with_uncertainty <- function(object, fit, newdata, masks, allow.new.leve
 }
 
 engine_prediction_variances <- function(object, X_new, Zt_new) {
-  .lmmkit_prediction_variances(engine_data(object), isTRUE(object$REML), unclass(object$control),
+  .lmmkit_prediction_variances(engine_data(object), isTRUE(object$REML), engine_control(object$control),
                                as.numeric(object$theta), engine_X(X_new), relmat_engine_Zt(object$re, Zt_new))
 }
 

@@ -12,7 +12,7 @@
 variance_derivatives <- function(fit) {
   cache <- fit$cache
   if (is.environment(cache) && !is.null(cache$derivatives)) return(cache$derivatives)
-  d <- .lmmkit_variance_derivatives(engine_data(fit), isTRUE(fit$REML), unclass(fit$control),
+  d <- .lmmkit_variance_derivatives(engine_data(fit), isTRUE(fit$REML), engine_control(fit$control),
                                     as.numeric(fit$theta), fit$sigma)
   dimnames(d$C) <- list(names(fit$beta), names(fit$beta))
   if (is.environment(cache)) cache$derivatives <- d

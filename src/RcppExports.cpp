@@ -54,6 +54,20 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// lmmkit_conditional_variances
+Rcpp::List lmmkit_conditional_variances(const Rcpp::List& model, bool reml, const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta);
+RcppExport SEXP _lmmkit_lmmkit_conditional_variances(SEXP modelSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Rcpp::List& >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< const Rcpp::List& >::type control(controlSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type theta(thetaSEXP);
+    rcpp_result_gen = Rcpp::wrap(lmmkit_conditional_variances(model, reml, control, theta));
+    return rcpp_result_gen;
+END_RCPP
+}
 // lmmkit_prediction_variances
 Eigen::VectorXd lmmkit_prediction_variances(const Rcpp::List& model, bool reml, const Rcpp::List& control, const Eigen::Map<Eigen::VectorXd> theta, const Eigen::Map<Eigen::MatrixXd> X_new, const Rcpp::S4& Zt_new);
 RcppExport SEXP _lmmkit_lmmkit_prediction_variances(SEXP modelSEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP thetaSEXP, SEXP X_newSEXP, SEXP Zt_newSEXP) {
@@ -213,6 +227,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_lmmkit_lmmkit_fit", (DL_FUNC) &_lmmkit_lmmkit_fit, 4},
     {"_lmmkit_lmmkit_objective", (DL_FUNC) &_lmmkit_lmmkit_objective, 4},
     {"_lmmkit_lmmkit_variance_derivatives", (DL_FUNC) &_lmmkit_lmmkit_variance_derivatives, 5},
+    {"_lmmkit_lmmkit_conditional_variances", (DL_FUNC) &_lmmkit_lmmkit_conditional_variances, 4},
     {"_lmmkit_lmmkit_prediction_variances", (DL_FUNC) &_lmmkit_lmmkit_prediction_variances, 6},
     {"_lmmkit_lmmkit_independent_columns", (DL_FUNC) &_lmmkit_lmmkit_independent_columns, 2},
     {"_lmmkit_lmmkit_bed_check", (DL_FUNC) &_lmmkit_lmmkit_bed_check, 3},

@@ -2,6 +2,7 @@
 #define USE_FC_LEN_T  // Fortran character-length arguments for the BLAS calls
 #include <RcppEigen.h>
 #include <R_ext/BLAS.h>
+#include <R_ext/Lapack.h>
 #include <nloptrAPI.h>  // NLopt's C API through nloptr; must precede the engine
 #include <lmmkit/lmmkit.h>
 
@@ -60,6 +61,22 @@ std::vector<lmmkit::TermSpec> term_specs(const Rcpp::IntegerVector& ncol, const 
   return terms;
 }
 
+// dense_cholesky(S, k) through R's LAPACK and BLAS (chosen in R when they are optimized ones): the leading
+// block by dpotrf, the rows below it by dtrsm, their Schur complement by dsyrk.
+bool lapack_cholesky(Eigen::MatrixXd& S, Eigen::Index k) {
+  const int n = static_cast<int>(S.rows()), kk = static_cast<int>(k), rest = n - kk;
+  int info = 0;
+  F77_CALL(dpotrf)("L", &kk, S.data(), &n, &info FCONE);
+  if (info != 0) return false;
+  if (rest == 0) return true;
+  const double one = 1.0, minus_one = -1.0;
+  double* below = S.data() + kk;
+  F77_CALL(dtrsm)("R", "L", "T", "N", &rest, &kk, &one, S.data(), &n, below, &n FCONE FCONE FCONE FCONE);
+  F77_CALL(dsyrk)("L", "N", &rest, &kk, &minus_one, below, &n, &one, S.data() + static_cast<R_xlen_t>(kk) * n + kk, &n
+                  FCONE FCONE);
+  return S.bottomLeftCorner(rest, kk).allFinite();
+}
+
 lmmkit::FactorLayout parse_layout(const std::string& name) {
   if (name == "auto") return lmmkit::FactorLayout::automatic;
   if (name == "blocked") return lmmkit::FactorLayout::blocked;
@@ -79,6 +96,12 @@ lmmkit::FitOptions fit_options(bool reml, const Rcpp::List& control, const Rcpp:
   options.optimizer.max_evaluations = Rcpp::as<int>(control["maxeval"]);
   options.conditional_variances = Rcpp::as<bool>(control["condvar"]);
   options.start = Rcpp::as<Eigen::VectorXd>(start);
+  if (control.containsElementNamed("threads") && !Rf_isNull(control["threads"])) {
+    options.kernels.threads = Rcpp::as<int>(control["threads"]);
+  }
+  if (control.containsElementNamed("blas") && !Rf_isNull(control["blas"]) && Rcpp::as<bool>(control["blas"])) {
+    options.kernels.external = lapack_cholesky;
+  }
   return options;
 }
 
@@ -179,6 +202,16 @@ Rcpp::List lmmkit_variance_derivatives(const Rcpp::List& model, bool reml, const
     return Rcpp::List::create(Rcpp::Named("phi") = d.phi, Rcpp::Named("C") = d.C, Rcpp::Named("P") = P,
                               Rcpp::Named("Q") = Q, Rcpp::Named("expected") = d.expected,
                               Rcpp::Named("hessian") = d.hessian);
+  });
+}
+
+// [[Rcpp::export(.lmmkit_conditional_variances)]]
+Rcpp::List lmmkit_conditional_variances(const Rcpp::List& model, bool reml, const Rcpp::List& control,
+                                        const Eigen::Map<Eigen::VectorXd> theta) {
+  return guarded([&] {
+    Rcpp::List out;
+    for (const auto& m : prepared(model, reml, control)->conditional_variances(theta)) out.push_back(Rcpp::wrap(m));
+    return out;
   });
 }
 

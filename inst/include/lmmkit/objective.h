@@ -27,8 +27,9 @@ inline double profiled_sigma(const ObjectivePieces& pieces, int n, int p, bool r
 // The objective as a pure function of theta over a prepared model.
 class Objective {
  public:
-  Objective(const CrossProducts& cp, const RelativeCovariance& cov, bool reml, bool dense_rest)
-      : cp_(cp), factor_(cp, cov, dense_rest), reml_(reml) {}
+  Objective(const CrossProducts& cp, const RelativeCovariance& cov, bool reml, bool dense_rest,
+            const DenseKernels& kernels = DenseKernels())
+      : cp_(cp), factor_(cp, cov, dense_rest, kernels), reml_(reml) {}
 
   double operator()(const Vector& theta) {
     factor_.update(theta);

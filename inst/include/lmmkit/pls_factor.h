@@ -21,8 +21,9 @@ struct ObjectivePieces {
 // (p + 1) rows [L31 L32 L33] for [X y]. Only q- and p-sized quantities are touched.
 class PlsFactor {
  public:
-  PlsFactor(const CrossProducts& cp, const RelativeCovariance& cov, bool dense_rest)
-      : cp_(cp), cov_(cov), L22_(make_rest_factor(dense_rest)) {}
+  PlsFactor(const CrossProducts& cp, const RelativeCovariance& cov, bool dense_rest,
+            const DenseKernels& kernels = DenseKernels())
+      : cp_(cp), cov_(cov), L22_(make_rest_factor(dense_rest, kernels)) {}
 
   void update(const Vector& theta) {
     cov_.check_theta(theta);
@@ -34,15 +35,11 @@ class PlsFactor {
       carry1 = L11_.carry();
     }
     const SparseMatrix lambda2t = lambda2.transpose();
-    L21_ = lambda2t * cp_.A21 * carry1;
-    L21_.makeCompressed();
-    if (cp_.q2 > 0) L22_->factor(SparseMatrix(lambda2t * cp_.A22 * lambda2), L21_);
+    L21_ = carried_cross_block(lambda2t, carry1);
     L31_ = cp_.q1 > 0 ? L11_.carry_right(cp_.AXZ1) : Matrix(cp_.p + 1, 0);
     Matrix rhs32 = cp_.AXZ2 * lambda2;
     if (cp_.q1 > 0 && cp_.q2 > 0) rhs32 -= L31_ * L21_.transpose();
-    Matrix L32t = rhs32.transpose();
-    if (cp_.q2 > 0) L22_->solve_in_place(L32t);
-    L32_ = L32t.transpose();
+    L32_ = cp_.q2 > 0 ? L22_->factor_with_rows(SparseMatrix(lambda2t * cp_.A22 * lambda2), L21_, rhs32) : rhs32;
     factor_fixed_block();
   }
 
@@ -95,6 +92,33 @@ class PlsFactor {
   const Matrix& L33() const { return L33_; }  // (p + 1) x (p + 1)
 
  private:
+  // Lambda_2' A21 carry1. When both factors are diagonal (terms of one column), A21's values scaled by their
+  // row's and column's factors in A21's own pattern, as the sparse products would give them, without forming it.
+  SparseMatrix carried_cross_block(const SparseMatrix& lambda2t, const SparseMatrix& carry1) const {
+    if (!is_diagonal(lambda2t) || !is_diagonal(carry1)) {
+      SparseMatrix product = lambda2t * cp_.A21 * carry1;
+      product.makeCompressed();
+      return product;
+    }
+    SparseMatrix scaled = cp_.A21;
+    scaled.makeCompressed();
+    const double* left = lambda2t.valuePtr();
+    const double* right = carry1.valuePtr();
+    for (int j = 0; j < scaled.outerSize(); ++j) {
+      for (SparseMatrix::InnerIterator it(scaled, j); it; ++it) it.valueRef() = left[it.row()] * it.value() * right[j];
+    }
+    return scaled;
+  }
+
+  // One stored entry per column, on the diagonal.
+  static bool is_diagonal(const SparseMatrix& M) {
+    if (!M.isCompressed() || M.rows() != M.cols() || M.nonZeros() != M.cols()) return false;
+    for (int j = 0; j < M.outerSize(); ++j) {
+      if (M.outerIndexPtr()[j + 1] != j + 1 || M.innerIndexPtr()[j] != j) return false;
+    }
+    return true;
+  }
+
   // The fixed-effect block, then the response row: its last pivot is the penalized residual sum of squares.
   void factor_fixed_block() {
     const int p = cp_.p;

@@ -21,6 +21,7 @@ struct FitOptions {
   OptimizerSettings optimizer;
   Vector start;               // user's theta; empty: 1 on diagonals, 0 elsewhere (internally)
   bool conditional_variances = true;
+  DenseKernels kernels;       // threads and the dense Cholesky factor of the block after the first term
 };
 
 // The objective over the data as given (no change of parametrisation).
@@ -31,7 +32,7 @@ class PreparedModel {
         cp_(form_cross_products(data, options.layout != FactorLayout::sparse)),
         dense_rest_(options.layout == FactorLayout::blocked ||
                     (options.layout == FactorLayout::automatic && cp_.q2 <= options.dense_limit)),
-        objective_(cp_, cov_, options.reml, dense_rest_) {}
+        objective_(cp_, cov_, options.reml, dense_rest_, options.kernels) {}
 
   double operator()(const Vector& theta) { return objective_(theta); }
   const RelativeCovariance& covariance() const { return cov_; }

@@ -3,6 +3,7 @@
 #define LMMKIT_STANDARDIZED_MODEL_H
 
 #include "prediction_variance.h"
+#include "conditional_variance.h"
 #include "prepared_model.h"
 #include "standardization.h"
 #include "variance_derivatives.h"
@@ -69,6 +70,15 @@ class StandardizedModel {
     const VarianceDerivatives d = lmmkit::variance_derivatives(model_.factor(), model_.covariance(), t,
                                                                sigma / map_.sigma_scale(), model_.reml());
     return derivatives_to_user(d);
+  }
+
+  // Conditional covariances of the random effects at the user's theta, as fit_lmm() reports them (sigma profiled).
+  std::vector<Matrix> conditional_variances(const Vector& theta) {
+    const Vector t = map_.theta_to_internal(theta);
+    model_(t);
+    const CrossProducts& cp = model_.cross_products();
+    const double sigma = profiled_sigma(model_.factor().pieces(), cp.n, cp.p, model_.reml());
+    return map_.condvar_to_user(lmmkit::conditional_variances(model_.factor(), model_.covariance(), t, sigma));
   }
 
   // Var(x'beta_hat + z'b_hat - x'beta - z'b) / sigma^2 for rows of X_new (m x p) and columns of Zt_new (q x m).
