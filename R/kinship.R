@@ -171,5 +171,3 @@ detected_cores <- function() {
   if (is.null(session_cache$cores)) session_cache$cores <- parallel::detectCores()
   session_cache$cores
 }
-
-session_cache <- new.env(parent = emptyenv())

@@ -7,3 +7,7 @@
 #' 1-based rows of a random-effect term in Zt (and entries of b): its levels' columns, level-major
 #' @noRd
 term_columns <- function(term) term$col_start + seq_len(term$nlevels * term$ncol)
+
+#' Values computed once per R session (the number of cores, an empty dgCMatrix to fill)
+#' @noRd
+session_cache <- new.env(parent = emptyenv())

@@ -116,7 +116,7 @@ ratings_formula <- rating ~ 1 + age + year + weekend + (1 | user) + (1 | item)
 cat(sprintf("\nMovieLens-1M-shaped simulation: %d rows, %d users, %d items; user counts %d to %d (median %d)\n",
             nrow(ratings), nlevels(ratings$user), nlevels(ratings$item), min(table(ratings$user)),
             max(table(ratings$user)), as.integer(stats::median(table(ratings$user)))))
-gc(FALSE)
+invisible(gc(FALSE))
 before_mb <- peak_memory_mb()
 reset_peak_memory()
 large_time <- elapsed(large <- quietly(lmm(ratings_formula, ratings, REML = FALSE)))

@@ -13,7 +13,7 @@ simulate_maximal_design <- function(subjects = 40L, items = 24L, seed = 1L) {
     diag(R) <- 1
     diag(sd) %*% R %*% diag(sd)
   }
-  draw <- function(n, sd, rho) MASS::mvrnorm(n, rep(0, 4), covariance(sd, rho))
+  draw <- function(n, sd, rho) matrix(stats::rnorm(4 * n), n) %*% chol(covariance(sd, rho))
   s <- draw(subjects, c(0.60, 0.30, 0.25, 0.20), 0.3)[grid$subject, , drop = FALSE]
   i <- draw(items, c(0.40, 0.20, 0.15, 0.10), 0.2)[grid$item, , drop = FALSE]
   design <- cbind(1, a, b, a * b)

@@ -42,6 +42,14 @@ TEST(DenseCholesky, SameFactorWhateverTheNumberOfThreads) {
   for (int threads : {2, 3, 8}) EXPECT_EQ((lower_factor(S, threads) - one).cwiseAbs().maxCoeff(), 0.0);
 }
 
+TEST(DenseCholesky, LargeOrdersTakeWiderStepsWithTheSameResult) {
+  const int n = 2100;
+  const lmmkit::Matrix S = random_spd(n, 8u);
+  const lmmkit::Matrix one = lower_factor(S, 1);
+  EXPECT_EQ((lower_factor(S, 2) - one).cwiseAbs().maxCoeff(), 0.0);
+  EXPECT_LT((one * one.transpose() - S).cwiseAbs().maxCoeff(), 1e-11);
+}
+
 TEST(DenseCholesky, RefusesAMatrixThatIsNotPositiveDefinite) {
   for (int n : {50, 600}) {
     lmmkit::Matrix S = random_spd(n, 5u);
@@ -71,7 +79,7 @@ TEST(DenseCholesky, PartialFactorGivesTheLeadingColumnsAndTheSchurComplement) {
   }
 }
 
-TEST(DenseCholesky, UsesTheExternalFactorWhenGiven) {
+TEST(DenseCholesky, UsesTheExternalFactorWhenGivenForLargeBlocks) {
   lmmkit::DenseKernels kernels;
   int calls = 0;
   kernels.external = [&calls](lmmkit::Matrix& S, Eigen::Index k) {
@@ -79,6 +87,9 @@ TEST(DenseCholesky, UsesTheExternalFactorWhenGiven) {
     Eigen::LLT<Eigen::Ref<lmmkit::Matrix>> llt(S);
     return k == S.rows() && llt.info() == Eigen::Success;
   };
+  lmmkit::Matrix small = random_spd(50, 10u);
+  EXPECT_TRUE(lmmkit::dense_cholesky(small, kernels));
+  EXPECT_EQ(calls, 0);
   lmmkit::Matrix S = random_spd(400, 9u);
   const lmmkit::Matrix reference = Eigen::LLT<lmmkit::Matrix>(S).matrixL();
   EXPECT_TRUE(lmmkit::dense_cholesky(S, kernels));

@@ -12,7 +12,8 @@
 namespace lmmkit {
 
 // How dense Cholesky factors are computed: on `threads` threads by the engine, or by `external` (R's
-// LAPACK when it is an optimized one) when set. `external(S, k)` does what dense_cholesky(S, k) does and
+// LAPACK when it is an optimized one) when set and the block has at least smallest_blocked columns (below,
+// a library's threads cost more than they save). `external(S, k)` does what dense_cholesky(S, k) does and
 // returns false when the leading k x k block is not positive definite.
 struct DenseKernels {
   int threads = 1;
@@ -57,8 +58,8 @@ inline void solve_panel(const Eigen::Ref<const Matrix>& L, Eigen::Ref<Matrix> P,
 // Right-looking in blocks of columns: each trailing update runs on the product kernel in fixed panels, so
 // the result is the same whatever the number of threads.
 inline bool dense_cholesky(Matrix& S, Eigen::Index k, const DenseKernels& kernels) {
-  if (kernels.external) return kernels.external(S, k);
   using namespace cholesky_detail;
+  if (kernels.external && k >= smallest_blocked) return kernels.external(S, k);
   const Eigen::Index n = S.rows();
   if (k < smallest_blocked || !avx2_fma_available()) {
     if (!factor_small(S.topLeftCorner(k, k))) return false;
