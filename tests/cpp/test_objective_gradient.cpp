@@ -123,6 +123,18 @@ TEST(ObjectiveGradient, PreparedModelOverloadAndSparseLayout) {
   EXPECT_THROW(lmmkit::objective_gradient(sparse, theta), std::invalid_argument);
 }
 
+TEST(CholeskyInverse, MatchesTheInverseOfTheFactoredMatrix) {
+  for (int q : {1, 50, 700}) {  // one block; Eigen's products; the product kernel with a partial last block
+    const Matrix B = Matrix::Random(q, q);
+    const Matrix S = B * B.transpose() + q * Matrix::Identity(q, q);
+    Matrix factor = Matrix::Zero(q + 3, q + 3);  // a factor with rows below the block, as the rest factor holds
+    factor.topLeftCorner(q, q) = Matrix(Eigen::LLT<Matrix>(S).matrixL());
+    const Matrix inverse = lmmkit::cholesky_inverse(factor, q, 2);
+    EXPECT_LT((inverse * S - Matrix::Identity(q, q)).cwiseAbs().maxCoeff(), 1e-10) << q;
+    EXPECT_LT((inverse - inverse.transpose()).cwiseAbs().maxCoeff(), 1e-15) << q;
+  }
+}
+
 // Prints the time of one gradient against one objective evaluation with a dense rest of 1,000 columns.
 TEST(ObjectiveGradient, CostAgainstOneEvaluation) {
   const Problem pr = simulate(12000, {{1500, 1}, {600, 1}, {200, 2}}, 4, true);

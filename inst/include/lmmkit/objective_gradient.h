@@ -104,12 +104,19 @@ inline void add_pwrss_part(const FitState& s, const ColumnBlocks& cols, double s
 
 // REML's log |R_X|^2: with C = R_X^{-1} [L31 L32] L_Z^{-1} (p x q), the fixed-effect rows of the full
 // inverse add 2 tr(C'(C Lambda' Z'WZ - R_X^{-1} X'WZ) dLambda) to the derivative of log |L_Z|^2.
-inline void add_fixed_effect_part(const PlsFactor& factor, const FitState& s, const Matrix& L22_inverse,
-                                  const ColumnBlocks& cols, Matrix& blocks) {
+inline void add_fixed_effect_part(const PlsFactor& factor, const FitState& s, const ColumnBlocks& cols,
+                                  Matrix& blocks) {
   const CrossProducts& cp = factor.cross_products();
   const int p = cp.p;
   Matrix Ct(cp.q1 + cp.q2, p);  // C'
-  if (cp.q2 > 0) Ct.bottomRows(cp.q2) = L22_inverse.transpose() * (s.R_inv * factor.L32().topRows(p)).transpose();
+  if (cp.q2 > 0) {
+    const Matrix second = (s.R_inv * factor.L32().topRows(p)).transpose();
+    for (int j = 0; j < p; ++j) {
+      Vector column = second.col(j);
+      factor.L22().solve_transpose_in_place(column);
+      Ct.col(j).tail(cp.q2) = column;
+    }
+  }
   if (cp.q1 > 0) {
     Matrix first = (s.R_inv * factor.L31().topRows(p)).transpose();
     if (cp.q2 > 0) first -= factor.L21().transpose() * Ct.bottomRows(cp.q2);
@@ -208,30 +215,28 @@ inline void add_cross_through_level(const FitState& s, const ColumnBlocks& cols,
   }
 }
 
-// The rest's own part of G's rest blocks: (Sigma22 Lambda_2') A22 on each block.
+// The rest's own part of G's rest blocks: G(b0 + i, c) = sum over A22(r, c) of (Sigma22 Lambda_2')(b0 + i, r),
+// where row r of Lambda_2 is a row of its block's template.
 inline void add_rest_part(const FitState& s, const CrossProducts& cp, const ColumnBlocks& cols,
                           const Matrix& sigma22, Matrix& blocks) {
-  const SparseMatrix lambda2_t = SparseMatrix(s.lambda.bottomRightCorner(cp.q2, cp.q2)).transpose();
-  const Matrix Y = sigma22 * lambda2_t;
   for (int j = 0; j < cp.q2; ++j) {
     const int c = cp.q1 + j, b0 = cols.start[c] - cp.q1, w = cols.width[c];
     for (SparseMatrix::InnerIterator it(cp.A22, j); it; ++it) {
-      blocks.col(c).head(w) += 2.0 * it.value() * Y.col(it.row()).segment(b0, w);
+      const int r = cp.q1 + static_cast<int>(it.row()), r0 = cols.start[r] - cp.q1, wr = cols.width[r];
+      const auto template_row = s.templates[cols.term[r]].row(r - cp.q1 - r0);
+      for (int i = 0; i < w; ++i) {
+        blocks(i, c) += 2.0 * it.value() * sigma22.col(b0 + i).segment(r0, wr).dot(template_row.transpose());
+      }
     }
   }
 }
 
 // log |L_Z|^2 = log |M|: its derivative is 2 tr(M^{-1} Lambda' Z'WZ dLambda), which reads M^{-1} only on
 // the pattern of Z'WZ: Sigma22 whole (the dense rest), Sigma21 and Sigma11 level by level.
-inline void add_log_det_part(const PlsFactor& factor, const FitState& s, const Matrix& L22_inverse,
+inline void add_log_det_part(const PlsFactor& factor, const FitState& s, const Matrix& sigma22,
                              const ColumnBlocks& cols, Matrix& blocks) {
   const CrossProducts& cp = factor.cross_products();
-  Matrix sigma22 = Matrix::Zero(cp.q2, cp.q2);
-  if (cp.q2 > 0) {
-    sigma22.selfadjointView<Eigen::Lower>().rankUpdate(L22_inverse.transpose());
-    sigma22.triangularView<Eigen::StrictlyUpper>() = sigma22.transpose();
-    add_rest_part(s, cp, cols, sigma22, blocks);
-  }
+  if (cp.q2 > 0) add_rest_part(s, cp, cols, sigma22, blocks);
   std::vector<int> position(cp.q2, -1);
   const int p1 = cp.first_ncol;
   for (int c0 = 0; c0 < cp.q1; c0 += p1) {
@@ -252,15 +257,15 @@ inline Vector objective_gradient(const PlsFactor& factor, const RelativeCovarian
                                  bool reml) {
   using namespace gradient_detail;
   const CrossProducts& cp = factor.cross_products();
-  const Matrix L22_inverse = cp.q2 > 0 ? factor.L22().dense_inverse() : Matrix();
-  if (cp.q2 > 0 && L22_inverse.size() == 0) {
+  const Matrix sigma22 = cp.q2 > 0 ? factor.L22().dense_block_inverse() : Matrix();
+  if (cp.q2 > 0 && sigma22.size() == 0) {
     throw std::invalid_argument("the exact gradient needs a dense factor of the random effects after the first term");
   }
   const ColumnBlocks cols(cov);
   const FitState s = fit_state(factor, cov, theta);
   Matrix blocks = Matrix::Zero(cols.max_width(), cp.q1 + cp.q2);
-  add_log_det_part(factor, s, L22_inverse, cols, blocks);
-  if (reml && cp.p > 0) add_fixed_effect_part(factor, s, L22_inverse, cols, blocks);
+  add_log_det_part(factor, s, sigma22, cols, blocks);
+  if (reml && cp.p > 0) add_fixed_effect_part(factor, s, cols, blocks);
   const ObjectivePieces pieces = factor.pieces();
   const double dof = reml ? cp.n - cp.p : cp.n;
   add_pwrss_part(s, cols, dof / pieces.pwrss, blocks);
