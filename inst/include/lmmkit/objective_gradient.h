@@ -62,7 +62,9 @@ inline SparseMatrix random_effect_cross_product(const CrossProducts& cp) {
     }
   }
   for (int j = 0; j < cp.A22.outerSize(); ++j) {
-    for (SparseMatrix::InnerIterator it(cp.A22, j); it; ++it) entries.emplace_back(cp.q1 + it.row(), cp.q1 + j, it.value());
+    for (SparseMatrix::InnerIterator it(cp.A22, j); it; ++it) {
+      entries.emplace_back(cp.q1 + it.row(), cp.q1 + j, it.value());
+    }
   }
   SparseMatrix A(cp.q1 + cp.q2, cp.q1 + cp.q2);
   A.setFromTriplets(entries.begin(), entries.end());
@@ -73,7 +75,7 @@ inline SparseMatrix random_effect_cross_product(const CrossProducts& cp) {
 struct FitState {
   std::vector<Matrix> templates;  // T_k
   SparseMatrix lambda, AZZ;
-  Vector u, zwr;  // spherical modes and Z'W r, r the weighted fit's residual
+  Vector u, zwr;  // spherical modes u and Z'W r, r = y - X beta - Z Lambda u
   Matrix R_inv;   // R_X^{-1} (p x p)
 };
 
@@ -180,9 +182,9 @@ inline FirstLevel first_level(const PlsFactor& factor, const ColumnBlocks& cols,
 // Takahashi's recurrences on one level: Sigma21 = -Sigma22 L21 L11^{-1} on the level's rows, then
 // Sigma11's diagonal block L11^{-T} (L11^{-1} - L21' Sigma21). Adds the level's own diagonal block of
 // G = M^{-1} Lambda' Z'WZ to blocks and keeps Sigma21 for the rest's blocks.
-inline void add_first_level(const FitState& s, const ColumnBlocks& cols, const Matrix& L11_block,
-                            const Matrix& A11_block, const Matrix& sigma22, int q1, FirstLevel& level,
-                            Matrix& blocks) {
+inline void add_first_level(const FitState& s, const ColumnBlocks& cols,
+                            const Eigen::Ref<const Matrix>& L11_block, const Eigen::Ref<const Matrix>& A11_block,
+                            const Matrix& sigma22, int q1, FirstLevel& level, Matrix& blocks) {
   const int p1 = static_cast<int>(L11_block.cols());
   const int n_rows = static_cast<int>(level.rows.size());
   Matrix L_inv = Matrix::Identity(p1, p1);
