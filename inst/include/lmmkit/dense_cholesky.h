@@ -49,6 +49,26 @@ inline void solve_panel(const Eigen::Ref<const Matrix>& L, Eigen::Ref<Matrix> P,
   });
 }
 
+// op(A) B for dense blocks (op(A): m x depth, B: depth x kb) on the product kernel when it is large enough for
+// it: with threads, in fixed chunks of rows shared among them (a row's value does not depend on the chunks).
+inline Matrix product(const Eigen::Ref<const Matrix>& A, bool transposed, const Eigen::Ref<const Matrix>& B,
+                      int threads) {
+  const Eigen::Index m = transposed ? A.cols() : A.rows(), depth = B.rows(), kb = B.cols();
+  Matrix result = Matrix::Zero(m, kb);
+  if (std::max(m, depth) < smallest_blocked || !avx2_fma_available()) {
+    if (transposed) result.noalias() = A.transpose() * B; else result.noalias() = A * B;
+    return result;
+  }
+  const Eigen::Index rows_per_chunk = threads > 1 ? panel_rows : m, chunks = (m + rows_per_chunk - 1) / rows_per_chunk;
+  parallel_for(static_cast<std::size_t>(chunks), threads, [&](std::size_t c) {
+    const Eigen::Index r0 = static_cast<Eigen::Index>(c) * rows_per_chunk, rows = std::min(rows_per_chunk, m - r0);
+    const double* first_row = transposed ? A.data() + r0 * A.outerStride() : A.data() + r0;
+    packed_gemm(rows, kb, depth, {first_row, A.outerStride(), transposed}, {B.data(), B.outerStride(), false},
+                result.data() + r0, m);
+  });
+  return result;
+}
+
 }  // namespace cholesky_detail
 
 // Factors the leading k columns of the symmetric matrix S (lower triangle) as the first k columns of its
@@ -84,6 +104,29 @@ inline bool dense_cholesky(Matrix& S, Eigen::Index k, const DenseKernels& kernel
 
 // The whole Cholesky factor of S in its lower triangle; false when S is not positive definite.
 inline bool dense_cholesky(Matrix& S, const DenseKernels& kernels) { return dense_cholesky(S, S.rows(), kernels); }
+
+// (L L')^{-1} for L the lower triangle of the leading k x k block of `factor`, by Takahashi's recurrences in
+// blocks of columns from the last: with L = [L11 0; L21 L22] and Sigma22 known, Sigma21 = -Sigma22 L21 L11^{-1}
+// and Sigma11 = L11^{-T} L11^{-1} - (L21 L11^{-1})' Sigma21. About twice a factor's work, on the product kernel.
+inline Matrix cholesky_inverse(const Matrix& factor, Eigen::Index k, int threads) {
+  using namespace cholesky_detail;
+  Matrix sigma(k, k);
+  for (Eigen::Index j0 = k > 0 ? ((k - 1) / block_size) * block_size : -1; j0 >= 0; j0 -= block_size) {
+    const Eigen::Index kb = std::min(block_size, k - j0), m = k - j0 - kb;
+    Matrix L11_inverse = Matrix::Identity(kb, kb);
+    factor.block(j0, j0, kb, kb).triangularView<Eigen::Lower>().solveInPlace(L11_inverse);
+    Matrix sigma11 = L11_inverse.transpose() * L11_inverse;
+    if (m > 0) {
+      const Matrix carried = product(factor.block(j0 + kb, j0, m, kb), false, L11_inverse, threads);
+      const Matrix sigma21 = -product(sigma.bottomRightCorner(m, m), false, carried, threads);
+      sigma.block(j0 + kb, j0, m, kb) = sigma21;
+      sigma.block(j0, j0 + kb, kb, m) = sigma21.transpose();
+      sigma11 -= product(carried, true, sigma21, 1);
+    }
+    sigma.block(j0, j0, kb, kb) = 0.5 * (sigma11 + sigma11.transpose());
+  }
+  return sigma;
+}
 
 }  // namespace lmmkit
 

@@ -3,6 +3,7 @@
 #define LMMKIT_LMMKIT_H
 
 #include "fit.h"
+#include "objective_gradient.h"
 #include "independent_columns.h"
 #include "kinship.h"
 #include "association.h"

@@ -39,6 +39,9 @@ class RestFactor {
 
   // The whole of L22^{-1}, when it is cheap to hold (a dense factor); empty otherwise.
   virtual Matrix dense_inverse() const { return Matrix(); }
+
+  // The whole of (L22 L22')^{-1}, the inverse of the factored block, for a dense factor; empty otherwise.
+  virtual Matrix dense_block_inverse() const { return Matrix(); }
 };
 
 class DenseRestFactor : public RestFactor {
@@ -79,6 +82,7 @@ class DenseRestFactor : public RestFactor {
     solve_in_place(inv);
     return inv;
   }
+  Matrix dense_block_inverse() const override { return cholesky_inverse(L_, q_, kernels_.threads); }
 
  private:
   // S <- S - L21 L21' on the lower triangle: column c takes the columns j of L21 with L21(c, j) != 0, from
