@@ -71,11 +71,10 @@ optimizer_report <- function(engine) {
 theta_names <- function(terms) {
   unlist(lapply(terms, function(term) {
     p <- term$ncol
-    idx <- which(lower.tri(diag(p), diag = TRUE), arr.ind = TRUE)
-    idx <- idx[order(idx[, "col"], idx[, "row"]), , drop = FALSE]
-    ifelse(idx[, "row"] == idx[, "col"],
-           paste(term$group, term$cnms[idx[, "row"]], sep = "."),
-           paste(term$group, term$cnms[idx[, "row"]], term$cnms[idx[, "col"]], sep = "."))
+    col <- rep(seq_len(p), p:1)
+    row <- sequence(p:1, from = seq_len(p))
+    ifelse(row == col, paste(term$group, term$cnms[row], sep = "."),
+           paste(term$group, term$cnms[row], term$cnms[col], sep = "."))
   }), use.names = FALSE)
 }
 

@@ -142,7 +142,7 @@ lmm_raw_frame <- function(frame_formula, data, weights, offset, subset) {
 #' @noRd
 drop_unused_levels <- function(frame) {
   for (nm in names(frame)) {
-    x <- frame[[nm]]
+    x <- .subset2(frame, nm)
     if (is.factor(x) && any(tabulate(x, nlevels(x)) == 0L)) {
       if (!is.null(attr(x, "contrasts"))) {
         warning("contrasts dropped from factor '", nm, "' (unused levels ",
@@ -177,7 +177,11 @@ fixed_terms_with_predvars <- function(fixed, raw) {
 #' @return Matrix with attributes `assign`, `contrasts` and `dropped`.
 #' @noRd
 fixed_model_matrix <- function(fixed_terms, frame, contrasts) {
-  X <- stats::model.matrix(fixed_terms, frame, contrasts.arg = contrasts)
+  X <- if (length(attr(fixed_terms, "term.labels")) == 0L && attr(fixed_terms, "intercept") == 1L) {
+    structure(matrix(1, nrow(frame), 1L, dimnames = list(row.names(frame), "(Intercept)")), assign = 0L)
+  } else {
+    stats::model.matrix(fixed_terms, frame, contrasts.arg = contrasts)
+  }
   check_finite_columns(X)
   dropped <- character(0)
   keep <- if (ncol(X) > 0L) .lmmkit_independent_columns(X, 1e-7) else integer(0)
@@ -257,7 +261,7 @@ build_re <- function(re_terms, frame, known = character(0)) {
          lhs = b$lhs, label = b$label)
   })
   lower <- unlist(lapply(ncols, theta_lower))
-  c(list(Zt = do.call(rbind, lapply(blocks, `[[`, "Zt")), terms = terms),
+  c(list(Zt = stacked_design(blocks, col_start, n), terms = terms),
     re_flist(blocks),
     list(theta_start = as.numeric(is.finite(lower)), lower = lower))
 }
@@ -280,22 +284,44 @@ re_flist <- function(blocks) {
        cnms = stats::setNames(lapply(blocks, `[[`, "cnms"), groups))
 }
 
-#' One random-effect term: grouping factor, term model matrix and its Zt block
+#' One random-effect term: grouping factor, term model matrix and the entries
+#' of its block of Zt
 #'
 #' Rows of the block are level-major: the p columns of level 1, then level 2.
+#' `rows` (1-based within the block) and `values` are p x n: column i holds
+#' the entries of observation i.
 #' @noRd
 re_block <- function(term, frame) {
   f <- grouping_factor(term$group, frame, term$group_name)
-  mm <- stats::model.matrix(term$lhs, frame)
+  mm <- lhs_model_matrix(term$lhs, frame)
   check_term_columns(mm, term$label)
   p <- ncol(mm)
-  n <- nrow(mm)
-  nl <- nlevels(f)
-  rows <- rep((as.integer(f) - 1L) * p, each = p) + rep(seq_len(p), n)
-  Zt <- compressed_columns(rows, rep(seq_len(n), each = p), as.vector(t(mm)), c(p * nl, n),
-                           list(rep(levels(f), each = p), rownames(mm)))
+  rows <- matrix(rep((as.integer(f) - 1L) * p, each = p) + seq_len(p), nrow = p)
   list(group = term$group_name, label = term$label, lhs = term$lhs, factor = f,
-       nlevels = nl, ncol = p, cnms = colnames(mm), Zt = Zt)
+       nlevels = nlevels(f), ncol = p, cnms = colnames(mm), rows = rows, values = t(mm),
+       obs_names = rownames(mm))
+}
+
+#' The model matrix of a term's left-hand side; `(1 | g)`, the commonest,
+#' without model.matrix()'s model frame
+#' @noRd
+lhs_model_matrix <- function(lhs, frame) {
+  if (identical(lhs[[length(lhs)]], 1) || identical(lhs[[length(lhs)]], 1L)) {
+    return(matrix(1, nrow(frame), 1L, dimnames = list(row.names(frame), "(Intercept)")))
+  }
+  stats::model.matrix(lhs, frame)
+}
+
+#' Zt of all terms at once: each observation's entries of every block, the
+#' blocks' rows offset by `col_start`, put in one compressed-column matrix
+#' @noRd
+stacked_design <- function(blocks, col_start, n) {
+  rows <- do.call(rbind, lapply(seq_along(blocks), function(k) blocks[[k]]$rows + col_start[[k]]))
+  values <- do.call(rbind, lapply(blocks, `[[`, "values"))
+  level_names <- unlist(lapply(blocks, function(b) rep(levels(b$factor), each = b$ncol)),
+                        use.names = FALSE)
+  compressed_columns(as.vector(rows), rep(seq_len(n), each = nrow(rows)), as.vector(values),
+                     c(col_start[[length(col_start)]], n), list(level_names, blocks[[1L]]$obs_names))
 }
 
 #' A dgCMatrix from entries listed column by column (1-based rows increasing
@@ -322,6 +348,10 @@ compressed_columns <- function(rows, cols, x, dims, dimnames) {
 grouping_factor <- function(group, frame, group_name) {
   f <- grouping_values(group, frame)
   check_grouping_values(f, group_name)
+  if (is.factor(f) && setequal(names(attributes(f)), c("levels", "class")) &&
+      all(tabulate(f, nlevels(f)) > 0L)) {
+    return(f)
+  }
   factor(f, exclude = NA)
 }
 

@@ -161,7 +161,11 @@ use_optimized_blas <- function() {
     if (!isTRUE(choice) && !isFALSE(choice)) stop("the option `lmmkit.blas` must be TRUE or FALSE.", call. = FALSE)
     return(choice)
   }
-  grepl("openblas|mkl|blis|atlas|accelerate|vecLib|flexiblas", extSoftVersion()[["BLAS"]], ignore.case = TRUE)
+  if (is.null(session_cache$optimized_blas)) {
+    session_cache$optimized_blas <- grepl("openblas|mkl|blis|atlas|accelerate|vecLib|flexiblas",
+                                          extSoftVersion()[["BLAS"]], ignore.case = TRUE)
+  }
+  session_cache$optimized_blas
 }
 
 #' The number of cores, found once per session: parallel::detectCores() runs a shell

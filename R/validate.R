@@ -189,6 +189,7 @@ check_finite <- function(x, name, rows) {
 #' @param group_vars Names of the grouping variables, for messages.
 #' @noRd
 apply_na_action <- function(raw, na.action, group_vars) {
+  if (is_standard_na_action(na.action) && !anyNA(raw)) return(raw)
   frame <- tryCatch(match.fun(na.action)(raw), error = function(e) {
     if (!anyNA(raw)) stop(e)
     stop("Missing values (NA) in ", na_variables(raw, group_vars), " and `na.action` ",
@@ -201,6 +202,17 @@ apply_na_action <- function(raw, na.action, group_vars) {
          "or `na.action = na.exclude` to drop those rows.", call. = FALSE)
   }
   frame
+}
+
+#' Whether `na.action` is one of stats' four, which leave a frame without
+#' missing values as it is
+#' @noRd
+is_standard_na_action <- function(na.action) {
+  if (is.character(na.action) && length(na.action) == 1L) {
+    return(na.action %in% c("na.omit", "na.exclude", "na.fail", "na.pass"))
+  }
+  any(vapply(list(stats::na.omit, stats::na.exclude, stats::na.fail, stats::na.pass),
+             identical, NA, na.action))
 }
 
 #' The variables of a frame holding NAs, by role, with their counts of rows

@@ -142,6 +142,8 @@ test_that("a fit with extreme weights is finite and agrees with lme4", {
   p$huge <- p$w * 1e150
   fit <- quiet_fit(time ~ feed + (1 | bird), p, weights = huge)
   ref <- quiet_fit(time ~ feed + (1 | bird), p, weights = w)
+  expect_true(fit$optinfo$converged)
+  expect_true(ref$optinfo$converged)
   expect_equal(fixef(fit), fixef(ref), tolerance = 1e-7)
   expect_equal(sigma(fit) / 1e75, sigma(ref), tolerance = 1e-6)
   lme <- suppressWarnings(suppressMessages(lme4::lmer(time ~ feed + (1 | bird), p, weights = w)))

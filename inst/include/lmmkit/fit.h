@@ -4,10 +4,13 @@
 
 #include "conditional_variance.h"
 #include "exact_fit.h"
+#include "moment_start.h"
 #include "standardized_model.h"
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <limits>
 
 namespace lmmkit {
 
@@ -103,18 +106,84 @@ inline void read_estimates(StandardizedModel& model, const FitOptions& options, 
   fit.dense_rest = inner.dense_rest();
 }
 
+// Where the optimizer starts, with the objective there when it is already known.
+struct StartPoint {
+  Vector theta;
+  double value = std::numeric_limits<double>::quiet_NaN();
+  int evaluations = 0;  // objective evaluations spent choosing it
+};
+
+// The optimizer's start: the user's; else, in the internal parametrisation, the moment estimates of
+// moment_start() where they give a lower objective than the default (1 on diagonals, 0 elsewhere).
+inline StartPoint choose_start(StandardizedModel& model, const FitOptions& options) {
+  PreparedModel& inner = model.internal();
+  StartPoint start{inner.covariance().default_start()};
+  if (options.start.size() > 0) {
+    validate_start(options.start, inner.covariance().lower_bounds());
+    start.theta = model.standardization().theta_to_internal(options.start);
+    return start;
+  }
+  if (!model.standardization().enabled()) return start;
+  const Vector moments = moment_start(model.standardization().data().view(), inner.covariance());
+  if (moments.size() == 0) return start;
+  start.evaluations = 2;
+  start.value = inner(start.theta);
+  const double at_moments = inner(moments);
+  if (at_moments < start.value) start = StartPoint{moments, at_moments, 2};
+  return start;
+}
+
+// A diagonal theta that the optimizer left within 1e-6 of its bound of zero is put on the bound when
+// the objective is no higher there: a variance estimated as zero is then exactly zero, whichever way
+// the optimizer approached it.
+inline void settle_on_bounds(const std::function<double(const Vector&)>& objective, const Vector& lower,
+                             OptimizerResult& result) {
+  for (Eigen::Index i = 0; i < result.x.size(); ++i) {
+    const double gap = result.x[i] - lower[i];
+    if (!std::isfinite(lower[i]) || !(gap > 0) || gap > 1e-6) continue;
+    Vector trial = result.x;
+    trial[i] = lower[i];
+    const double value = objective(trial);
+    ++result.evaluations;
+    if (value <= result.value) {
+      result.x = trial;
+      result.value = value;
+    }
+  }
+}
+
+// BOBYQA stopped by rounding error (its trust region collapsed) is run once more from where it
+// stopped, with a fresh trust region; the better end is kept.
+inline void restart_from_end(const std::function<double(const Vector&)>& objective, const Vector& lower,
+                             const FitOptions& options, OptimizerResult& result) {
+  OptimizerResult again = minimize_bobyqa(objective, result.x, lower, options.optimizer);
+  again.evaluations += result.evaluations;
+  if (again.value <= result.value) {
+    result = std::move(again);
+  } else {
+    result.evaluations = again.evaluations;
+  }
+}
+
 // One optimisation in the parametrisation `model` works in, with the estimates read off at its optimum.
+// BOBYQA's first evaluation, at the start, reuses the value choose_start() found there.
 inline FitResult fit_in(StandardizedModel& model, const FitOptions& options) {
   PreparedModel& inner = model.internal();
   const Vector lower = inner.covariance().lower_bounds();
-  Vector start = inner.covariance().default_start();
-  if (options.start.size() > 0) {
-    validate_start(options.start, lower);
-    start = model.standardization().theta_to_internal(options.start);
-  }
+  const StartPoint start = choose_start(model, options);
+  bool reused = false;
+  auto objective = [&](const Vector& theta) {
+    if (!reused && std::isfinite(start.value) && theta == start.theta) {
+      reused = true;
+      return start.value;
+    }
+    return inner(theta);
+  };
   FitResult fit;
-  fit.optimizer = minimize_bobyqa([&inner](const Vector& theta) { return inner(theta); }, start, lower,
-                                  options.optimizer);
+  fit.optimizer = minimize_bobyqa(objective, start.theta, lower, options.optimizer);
+  fit.optimizer.evaluations += start.evaluations - (reused ? 1 : 0);
+  if (fit.optimizer.status == NLOPT_ROUNDOFF_LIMITED) restart_from_end(objective, lower, options, fit.optimizer);
+  settle_on_bounds(objective, lower, fit.optimizer);
   fit.theta_internal = fit.optimizer.x;
   objective_derivatives(inner, fit.theta_internal, fit.optimizer.value, lower, fit.gradient, fit.curvature);
   read_estimates(model, options, fit);

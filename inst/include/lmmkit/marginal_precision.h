@@ -8,31 +8,6 @@ namespace lmmkit {
 
 namespace detail {
 
-// Z'WZ as one sparse q x q matrix, from the blocks of the cross products.
-inline SparseMatrix full_ZtWZ(const CrossProducts& cp) {
-  std::vector<Eigen::Triplet<double>> entries;
-  const int p1 = cp.first_ncol;
-  for (int c = 0; c < cp.q1; c += p1) {
-    for (int j = 0; j < p1; ++j) {
-      for (int i = 0; i < p1; ++i) entries.emplace_back(c + i, c + j, cp.A11(i, c + j));
-    }
-  }
-  for (int j = 0; j < cp.A21.outerSize(); ++j) {
-    for (SparseMatrix::InnerIterator it(cp.A21, j); it; ++it) {
-      entries.emplace_back(cp.q1 + it.row(), j, it.value());
-      entries.emplace_back(j, cp.q1 + it.row(), it.value());
-    }
-  }
-  for (int j = 0; j < cp.A22.outerSize(); ++j) {
-    for (SparseMatrix::InnerIterator it(cp.A22, j); it; ++it) {
-      entries.emplace_back(cp.q1 + it.row(), cp.q1 + j, it.value());
-    }
-  }
-  SparseMatrix result(cp.q1 + cp.q2, cp.q1 + cp.q2);
-  result.setFromTriplets(entries.begin(), entries.end());
-  return result;
-}
-
 inline SparseMatrix selection(int rows_out, int first, int total) {
   SparseMatrix S(rows_out, total);
   for (int i = 0; i < rows_out; ++i) S.insert(i, first + i) = 1.0;

@@ -48,29 +48,6 @@ inline Vector gradient_from_blocks(const RelativeCovariance& cov, const Matrix& 
   return gradient;
 }
 
-// Z'WZ (q x q, both triangles) from its blocks: block 1 block-diagonal, then A21 and A22.
-inline SparseMatrix random_effect_cross_product(const CrossProducts& cp) {
-  std::vector<Eigen::Triplet<double>> entries;
-  const int p1 = cp.first_ncol;
-  for (int c = 0; c < cp.q1; ++c) {
-    for (int i = 0; i < p1; ++i) entries.emplace_back(c - c % p1 + i, c, cp.A11(i, c));
-  }
-  for (int j = 0; j < cp.A21.outerSize(); ++j) {
-    for (SparseMatrix::InnerIterator it(cp.A21, j); it; ++it) {
-      entries.emplace_back(cp.q1 + it.row(), j, it.value());
-      entries.emplace_back(j, cp.q1 + it.row(), it.value());
-    }
-  }
-  for (int j = 0; j < cp.A22.outerSize(); ++j) {
-    for (SparseMatrix::InnerIterator it(cp.A22, j); it; ++it) {
-      entries.emplace_back(cp.q1 + it.row(), cp.q1 + j, it.value());
-    }
-  }
-  SparseMatrix A(cp.q1 + cp.q2, cp.q1 + cp.q2);
-  A.setFromTriplets(entries.begin(), entries.end());
-  return A;
-}
-
 // The quantities of the fit at theta that every part of the gradient reads.
 struct FitState {
   std::vector<Matrix> templates;  // T_k
@@ -85,7 +62,7 @@ inline FitState fit_state(const PlsFactor& factor, const RelativeCovariance& cov
   FitState s;
   for (int k = 0; k < cov.n_terms(); ++k) s.templates.push_back(cov.template_factor(theta, k));
   s.lambda = cov.lambda(theta, 0);
-  s.AZZ = random_effect_cross_product(cp);
+  s.AZZ = detail::full_ZtWZ(cp);
   const Vector beta = factor.beta();
   s.u = factor.spherical_modes(beta);
   Matrix AXZ(p + 1, cp.q1 + cp.q2);

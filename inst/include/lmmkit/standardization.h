@@ -56,6 +56,7 @@ class Standardization {
   }
 
   const InternalData& data() const { return internal_; }
+  bool enabled() const { return enabled_; }
   int n_fixed() const { return static_cast<int>(internal_.X.cols()); }
   double sigma_scale() const { return y_scale_ * std::sqrt(weight_scale_); }
 
