@@ -61,10 +61,16 @@ condvar_arrays <- function(condvar, terms) {
 }
 
 optimizer_report <- function(engine) {
-  list(optimizer = "bobyqa (NLopt)", feval = engine$feval, theta_internal = as.numeric(engine$theta_internal), status = engine$status,
+  list(optimizer = optimizer_label(engine$method), feval = engine$feval,
+       geval = engine$geval, theta_internal = as.numeric(engine$theta_internal), status = engine$status,
        message = engine$message, converged = engine$converged,
        gradient = as.numeric(engine$gradient), curvature = as.numeric(engine$curvature), blocked = engine$blocked,
        dense_rest = engine$dense_rest, warnings = character(0))
+}
+
+# How summary() names the method that found the optimum.
+optimizer_label <- function(method) {
+  switch(method, lbfgs = "lbfgs with exact gradient (NLopt)", "bobyqa (NLopt)")
 }
 
 # Names of theta as lme4 gives them: group.column or group.column2.column1.

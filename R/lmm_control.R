@@ -10,9 +10,17 @@
 #'   ordering, as lme4 does, which suits many nested or crossed terms.
 #' @param dense_limit Largest number of random-effect columns, after the first
 #'   term, held in a dense block by `factor = "auto"`.
-#' @param ftol_abs,ftol_rel,xtol_abs Stopping tolerances of the BOBYQA
-#'   optimizer (NLopt): absolute and relative change of the objective, absolute
-#'   change of theta.
+#' @param optimizer The method that minimises the profiled objective over
+#'   theta (both from NLopt, with theta's lower bounds). `"bobyqa"`: Powell's
+#'   derivative-free BOBYQA, as lme4 uses. `"lbfgs"`: L-BFGS on the exact
+#'   gradient of the objective, followed by a short BOBYQA run from its end so
+#'   that the optimum is checked without derivatives; it needs the dense
+#'   layout after the first term and falls back to BOBYQA otherwise. `"auto"`
+#'   (the default) takes `"lbfgs"` for models with at least 3 variance
+#'   parameters where the dense layout is used, else `"bobyqa"`.
+#'   `summary()` and `fit$optinfo$optimizer` say which ran.
+#' @param ftol_abs,ftol_rel,xtol_abs Stopping tolerances of the optimizer:
+#'   absolute and relative change of the objective, absolute change of theta.
 #' @param maxeval Largest number of objective evaluations.
 #' @param check.singular What to do when the fit is singular (a variance
 #'   estimated as zero or a correlation of +-1): `"message"` (default),
@@ -42,6 +50,7 @@
 #' lmm_control(check.singular = "ignore")
 #' @export
 lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4000L,
+                        optimizer = c("auto", "bobyqa", "lbfgs"),
                         ftol_abs = 1e-12, ftol_rel = 1e-15, xtol_abs = 1e-10,
                         maxeval = 100000L,
                         check.singular = c("message", "warning", "ignore", "stop"),
@@ -49,6 +58,7 @@ lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4
                         singular.tol = 1e-4, grad.tol = 2e-3, condVar = TRUE,
                         standardize = TRUE, threads = NULL) {
   factor <- match_control_choice(factor, c("auto", "blocked", "sparse"), "factor")
+  optimizer <- match_control_choice(optimizer, c("auto", "bobyqa", "lbfgs"), "optimizer")
   check.singular <- match_control_choice(check.singular, c("message", "warning", "ignore", "stop"),
                                          "check.singular")
   check.conv <- match_control_choice(check.conv, c("warning", "message", "ignore", "stop"),
@@ -74,7 +84,7 @@ lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4
            call. = FALSE)
     }
   }
-  structure(list(factor = factor, dense_limit = as.integer(dense_limit),
+  structure(list(factor = factor, dense_limit = as.integer(dense_limit), optimizer = optimizer,
                  ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,
                  maxeval = as.integer(maxeval), check.singular = check.singular,
                  check.conv = check.conv, singular.tol = singular.tol,

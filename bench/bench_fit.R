@@ -35,7 +35,8 @@ race <- function(label, formula, data, REML, reps) {
   med <- apply(times, 2, stats::median)
   data.frame(model = label, n = nobs(ours), reps = reps, lmmkit_s = signif(med[["lmmkit"]], 3),
              lme4_s = signif(med[["lme4"]], 3), ratio = round(med[["lmmkit"]] / med[["lme4"]], 3),
-             feval = ours$optinfo$feval,
+             method = sub(" .*", "", ours$optinfo$optimizer), feval = ours$optinfo$feval,
+             geval = ours$optinfo$geval,
              logLik_diff = signif(as.numeric(logLik(ours)) - as.numeric(logLik(theirs)), 3))
 }
 
@@ -93,8 +94,9 @@ results <- rbind(
   race("maximal REML rt ~ a * b + (1 + a * b | subject) + (1 + a * b | item)",
        maximal_formula, maximal, TRUE, reps_large)
 )
-cat("\nMedian elapsed seconds; ratio = lmmkit / lme4 (below 1: lmmkit faster); feval = lmmkit's objective",
-    "evaluations; logLik_diff = lmmkit - lme4 (default settings)\n")
+cat("\nMedian elapsed seconds; ratio = lmmkit / lme4 (below 1: lmmkit faster); method = lmmkit's optimizer;",
+    "feval = its objective evaluations, geval = how many of them also took the exact gradient;",
+    "logLik_diff = lmmkit - lme4 (default settings)\n")
 print(results, row.names = FALSE)
 
 ours <- quietly(lmm(maximal_formula, maximal))
@@ -102,6 +104,10 @@ tight <- tightest_lme4(maximal_formula, maximal, TRUE)
 cat(sprintf("\nMaximal model (two 4 x 4 covariances, 20 parameters), %d rows: logLik lmmkit %.10f, lme4's tightest %.10f, difference %.2g\n",
             nrow(maximal), as.numeric(logLik(ours)), as.numeric(logLik(tight)),
             as.numeric(logLik(ours)) - as.numeric(logLik(tight))))
+by_bobyqa_time <- elapsed(by_bobyqa <- quietly(lmm(maximal_formula, maximal,
+                                                   control = lmm_control(optimizer = "bobyqa"))))
+cat(sprintf("The same with lmm_control(optimizer = \"bobyqa\"): %.2f s, %d evaluations, logLik %.10f\n",
+            by_bobyqa_time, by_bobyqa$optinfo$feval, as.numeric(logLik(by_bobyqa))))
 
 threads_equal <- function(formula, data, REML) {
   one <- quietly(lmm(formula, data, REML = REML, control = lmm_control(threads = 1)))

@@ -84,12 +84,22 @@ lmmkit::FactorLayout parse_layout(const std::string& name) {
   throw std::invalid_argument("unknown factor layout '" + name + "'");
 }
 
+lmmkit::OptimizerChoice parse_optimizer(const std::string& name) {
+  if (name == "auto") return lmmkit::OptimizerChoice::automatic;
+  if (name == "bobyqa") return lmmkit::OptimizerChoice::bobyqa;
+  if (name == "lbfgs") return lmmkit::OptimizerChoice::lbfgs;
+  throw std::invalid_argument("unknown optimizer '" + name + "'");
+}
+
 lmmkit::FitOptions fit_options(bool reml, const Rcpp::List& control, const Rcpp::NumericVector& start) {
   lmmkit::FitOptions options;
   options.reml = reml;
   if (control.containsElementNamed("standardize")) options.standardize = Rcpp::as<bool>(control["standardize"]);
   options.layout = parse_layout(Rcpp::as<std::string>(control["factor"]));
   options.dense_limit = Rcpp::as<int>(control["dense_limit"]);
+  if (control.containsElementNamed("optimizer")) {
+    options.optimizer.method = parse_optimizer(Rcpp::as<std::string>(control["optimizer"]));
+  }
   options.optimizer.ftol_abs = Rcpp::as<double>(control["ftol_abs"]);
   options.optimizer.ftol_rel = Rcpp::as<double>(control["ftol_rel"]);
   options.optimizer.xtol_abs = Rcpp::as<double>(control["xtol_abs"]);
@@ -145,7 +155,8 @@ Rcpp::List wrap_fit(const lmmkit::FitResult& fit) {
                                                  Rcpp::Named("pwrss") = fit.pieces.pwrss),
       Rcpp::Named("vcov_unscaled") = fit.vcov_unscaled, Rcpp::Named("condvar") = condvar,
       Rcpp::Named("gradient") = fit.gradient, Rcpp::Named("curvature") = fit.curvature,
-      Rcpp::Named("feval") = fit.optimizer.evaluations,
+      Rcpp::Named("feval") = fit.optimizer.evaluations, Rcpp::Named("geval") = fit.optimizer.gradients,
+      Rcpp::Named("method") = fit.optimizer.method,
       Rcpp::Named("status") = fit.optimizer.status, Rcpp::Named("message") = fit.optimizer.message,
       Rcpp::Named("converged") = fit.optimizer.converged, Rcpp::Named("blocked") = fit.blocked,
       Rcpp::Named("dense_rest") = fit.dense_rest);

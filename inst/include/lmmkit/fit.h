@@ -4,6 +4,7 @@
 
 #include "conditional_variance.h"
 #include "exact_fit.h"
+#include "gradient_search.h"
 #include "moment_start.h"
 #include "standardized_model.h"
 
@@ -158,6 +159,8 @@ inline void restart_from_end(const std::function<double(const Vector&)>& objecti
                              const FitOptions& options, OptimizerResult& result) {
   OptimizerResult again = minimize_bobyqa(objective, result.x, lower, options.optimizer);
   again.evaluations += result.evaluations;
+  again.gradients = result.gradients;
+  again.method = result.method;
   if (again.value <= result.value) {
     result = std::move(again);
   } else {
@@ -165,8 +168,9 @@ inline void restart_from_end(const std::function<double(const Vector&)>& objecti
   }
 }
 
-// One optimisation in the parametrisation `model` works in, with the estimates read off at its optimum.
-// BOBYQA's first evaluation, at the start, reuses the value choose_start() found there.
+// One optimisation in the parametrisation `model` works in, with the estimates read off at its optimum:
+// L-BFGS on the exact gradient confirmed by BOBYQA where use_gradient_search() says so, else BOBYQA,
+// whose first evaluation, at the start, reuses the value choose_start() found there.
 inline FitResult fit_in(StandardizedModel& model, const FitOptions& options) {
   PreparedModel& inner = model.internal();
   const Vector lower = inner.covariance().lower_bounds();
@@ -180,8 +184,13 @@ inline FitResult fit_in(StandardizedModel& model, const FitOptions& options) {
     return inner(theta);
   };
   FitResult fit;
-  fit.optimizer = minimize_bobyqa(objective, start.theta, lower, options.optimizer);
-  fit.optimizer.evaluations += start.evaluations - (reused ? 1 : 0);
+  if (use_gradient_search(inner, options.optimizer)) {
+    fit.optimizer = minimize_by_gradient(inner, start.theta, lower, options.optimizer);
+    fit.optimizer.evaluations += start.evaluations;
+  } else {
+    fit.optimizer = minimize_bobyqa(objective, start.theta, lower, options.optimizer);
+    fit.optimizer.evaluations += start.evaluations - (reused ? 1 : 0);
+  }
   if (fit.optimizer.status == NLOPT_ROUNDOFF_LIMITED) restart_from_end(objective, lower, options, fit.optimizer);
   settle_on_bounds(objective, lower, fit.optimizer);
   fit.theta_internal = fit.optimizer.x;
@@ -212,23 +221,26 @@ inline FitResult fit_as_given(const ModelData& data, FitOptions options) {
 
 }  // namespace detail
 
-// The fit in the internal parametrisation. Where it ends at or near the boundary the optimizer may have
+// The fit in the internal parametrisation. Where BOBYQA ends at or near the boundary it may have
 // stalled on a ridge that the internal coordinates put there; the fit over the data as given is then
 // also made and kept when clearly better, so no fit ends worse than in the user's parametrisation.
+// An end whose exact gradient met the first-order conditions needs no such check.
 inline FitResult fit_lmm(const ModelData& data, const FitOptions& options) {
   StandardizedModel model(data, options);
   FitResult fit = detail::fit_in(model, options);
-  if (!options.standardize ||
+  if (!options.standardize || fit.optimizer.stationary ||
       !detail::near_boundary(fit.theta_internal, model.internal().covariance().lower_bounds())) {
     return fit;
   }
   FitResult other = detail::fit_as_given(data, options);
   const int evaluations = fit.optimizer.evaluations + other.optimizer.evaluations;
+  const int gradients = fit.optimizer.gradients + other.optimizer.gradients;
   if (other.theta.size() == fit.theta.size() && std::isfinite(other.objective) &&
       other.objective < fit.objective - 1e-7 * (1.0 + std::abs(fit.objective))) {
     fit = std::move(other);
   }
   fit.optimizer.evaluations = evaluations;
+  fit.optimizer.gradients = gradients;
   return fit;
 }
 

@@ -2,7 +2,7 @@
 #ifndef LMMKIT_PREPARED_MODEL_H
 #define LMMKIT_PREPARED_MODEL_H
 
-#include "bobyqa.h"
+#include "nlopt_minimize.h"
 #include "objective.h"
 
 namespace lmmkit {

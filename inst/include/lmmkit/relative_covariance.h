@@ -73,6 +73,18 @@ class RelativeCovariance {
     return T;
   }
 
+  // The same covariances T_k T_k' with every diagonal of T_k non-negative: a column of T_k whose diagonal is
+  // negative changes sign.
+  Vector with_positive_diagonals(Vector theta) const {
+    for (int k = 0; k < n_terms(); ++k) {
+      const int p = terms_[k].ncol;
+      for (int j = 0, pos = theta_offset_[k]; j < p; pos += p - j, ++j) {
+        if (theta[pos] < 0) theta.segment(pos, p - j) *= -1.0;
+      }
+    }
+    return theta;
+  }
+
   // Block-diagonal Lambda for terms first_term.. (their columns only), as a sparse matrix.
   SparseMatrix lambda(const Vector& theta, int first_term) const {
     std::vector<Eigen::Triplet<double>> entries;
