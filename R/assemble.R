@@ -70,7 +70,8 @@ optimizer_report <- function(engine) {
 
 # How summary() names the method that found the optimum.
 optimizer_label <- function(method) {
-  switch(method, lbfgs = "lbfgs with exact gradient (NLopt)", "bobyqa (NLopt)")
+  switch(method, lbfgs = "lbfgs with exact gradient (NLopt)",
+         "lbfgs+bobyqa" = "lbfgs with exact gradient, then bobyqa (NLopt)", "bobyqa (NLopt)")
 }
 
 # Names of theta as lme4 gives them: group.column or group.column2.column1.

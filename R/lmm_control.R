@@ -11,17 +11,23 @@
 #' @param dense_limit Largest number of random-effect columns, after the first
 #'   term, held in a dense block by `factor = "auto"`.
 #' @param optimizer The method that minimises the profiled objective over
-#'   theta (both from NLopt, with theta's lower bounds). `"bobyqa"`: Powell's
-#'   derivative-free BOBYQA, as lme4 uses. `"lbfgs"`: L-BFGS on the exact
-#'   gradient of the objective, followed by a short BOBYQA run from its end so
-#'   that the optimum is checked without derivatives; it needs the dense
-#'   layout after the first term and falls back to BOBYQA otherwise. `"auto"`
-#'   (the default) takes `"lbfgs"` for models with at least 3 variance
-#'   parameters where the dense layout is used, else `"bobyqa"`.
-#'   `summary()` and `fit$optinfo$optimizer` say which ran.
+#'   theta (both from NLopt). `"bobyqa"`: Powell's derivative-free BOBYQA,
+#'   as lme4 uses, with theta's lower bounds. `"lbfgs"`: L-BFGS on the exact
+#'   gradient of the objective. It searches without bounds (the objective
+#'   depends on each column of a relative covariance factor only up to its
+#'   sign) and maps its end to non-negative diagonals. The end is taken when
+#'   the gradient there is below 1e-4 (in units of max(1, |theta|)) and no
+#'   variance is at or near zero. Otherwise, as for singular fits, BOBYQA
+#'   goes on from it. `"lbfgs"` needs the dense layout after the first term
+#'   and falls back to BOBYQA otherwise. `"auto"` (the default) takes
+#'   `"lbfgs"` for models with at least 3 variance parameters where the dense
+#'   layout is used, else `"bobyqa"`. `fit$optinfo$optimizer` says which ran.
 #' @param ftol_abs,ftol_rel,xtol_abs Stopping tolerances of the optimizer:
 #'   absolute and relative change of the objective, absolute change of theta.
-#' @param maxeval Largest number of objective evaluations.
+#' @param maxeval Largest number of objective evaluations of one optimizer
+#'   run. An evaluation with the exact gradient counts as one, though it
+#'   costs about 2.5. A fit near the boundary can take a second run, from
+#'   the data as given.
 #' @param check.singular What to do when the fit is singular (a variance
 #'   estimated as zero or a correlation of +-1): `"message"` (default),
 #'   `"warning"`, `"ignore"` or `"stop"`.

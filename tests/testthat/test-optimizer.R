@@ -20,7 +20,8 @@ test_that("auto takes L-BFGS from 3 variance parameters and BOBYQA below", {
   sparse <- suppressMessages(lmm(Reaction ~ Days + (Days | Subject), lme4::sleepstudy,
                                  control = lmm_control(optimizer = "lbfgs", factor = "sparse")))
   expect_match(sparse$optinfo$optimizer, "^bobyqa")
-  expect_match(sleep$optinfo$message, "^converged")
+  expect_identical(sleep$optinfo$optimizer, "lbfgs with exact gradient (NLopt)")
+  expect_identical(sleep$optinfo$message, "converged: gradient below 1e-4")
 })
 
 # lme4's logLik at its tightest refit (lmerControl(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12)),
@@ -88,4 +89,25 @@ test_that("a singular fit with several parameters ends on the boundary with eith
   expect_true(isSingular(by_bobyqa))
   expect_true(isSingular(by_gradient))
   expect_gt(as.numeric(logLik(by_gradient)), as.numeric(logLik(by_bobyqa)) - 1e-8)
+})
+
+test_that("an end near a zero variance is left to BOBYQA, which goes on to the optimum", {
+  f <- strength ~ 1 + (1 | batch/cask) + (1 | cask)
+  default <- suppressMessages(lmm(f, lme4::Pastes))
+  tiny <- suppressMessages(lmm(f, lme4::Pastes, start = c(1, 1e-9, 1),
+                               control = lmm_control(optimizer = "lbfgs")))
+  expect_identical(tiny$optinfo$optimizer, "lbfgs with exact gradient, then bobyqa (NLopt)")
+  expect_lt(abs(as.numeric(logLik(tiny)) - as.numeric(logLik(default))), 1e-7)
+})
+
+test_that("an error at a trial theta of the gradient search sends BOBYQA from the start", {
+  # A response fitted almost exactly by Subject-specific lines: the unbounded search reaches theta where the
+  # factor fails; BOBYQA does not.
+  ss <- lme4::sleepstudy
+  set.seed(2)
+  ss$y <- as.numeric(ss$Subject) * ss$Days + as.numeric(ss$Subject)^2 + rnorm(180) * 1e-6
+  by_gradient <- fit_by("lbfgs", y ~ Days + (Days | Subject), ss)
+  by_bobyqa <- fit_by("bobyqa", y ~ Days + (Days | Subject), ss)
+  expect_identical(by_gradient$optinfo$optimizer, "lbfgs with exact gradient, then bobyqa (NLopt)")
+  expect_gt(as.numeric(logLik(by_gradient)), as.numeric(logLik(by_bobyqa)) - 1e-6)
 })

@@ -224,7 +224,7 @@ inline FitResult fit_as_given(const ModelData& data, FitOptions options) {
 // The fit in the internal parametrisation. Where BOBYQA ends at or near the boundary it may have
 // stalled on a ridge that the internal coordinates put there; the fit over the data as given is then
 // also made and kept when clearly better, so no fit ends worse than in the user's parametrisation.
-// An end whose exact gradient met the first-order conditions needs no such check.
+// An interior end whose exact gradient vanished (OptimizerResult::stationary) needs no such check.
 inline FitResult fit_lmm(const ModelData& data, const FitOptions& options) {
   StandardizedModel model(data, options);
   FitResult fit = detail::fit_in(model, options);

@@ -1,4 +1,4 @@
-// Minimises a prepared model's objective by L-BFGS on its exact gradient, continued by BOBYQA where it ends on a bound or short of a minimum.
+// Minimises a prepared model's objective by L-BFGS on its exact gradient, continued by BOBYQA unless it ends at an interior minimum.
 #ifndef LMMKIT_GRADIENT_SEARCH_H
 #define LMMKIT_GRADIENT_SEARCH_H
 
@@ -6,6 +6,7 @@
 #include "objective_gradient.h"
 
 #include <cmath>
+#include <exception>
 #include <limits>
 
 namespace lmmkit {
@@ -14,8 +15,10 @@ namespace lmmkit {
 // BOBYQA needs few evaluations and one gradient (2-3 evaluations' work) does not pay.
 constexpr int kGradientSearchMinTheta = 3;
 
-// A gradient of the objective (the deviance or REML criterion) below this at the end of a descent marks a
-// minimum: moving theta by d changes the objective by less than 1e-4 |d| to first order.
+// The largest gradient of the objective (the deviance or REML criterion) in max(1, |theta_i|) units taken for
+// zero: moving theta_i by d (or by the fraction d when |theta_i| > 1) changes the objective by less than
+// 1e-4 d to first order. Scaling by |theta_i| keeps the test from passing on the flat far side of a large
+// theta (a residual variance tiny against the random effects), where the objective changes with log theta.
 constexpr double kStationaryGradient = 1e-4;
 
 // Whether the exact gradient is available for this model (block-diagonal first term and/or a dense rest)
@@ -42,10 +45,10 @@ inline ObjectiveWithGradient objective_with_gradient(PreparedModel& model) {
   };
 }
 
-// BOBYQA from `from` with a small first trust region: it builds a quadratic model of the objective
-// around the point without derivatives and goes on from where L-BFGS stalled.
-inline OptimizerResult confirm_by_bobyqa(PreparedModel& model, const OptimizerResult& from, const Vector& lower,
-                                         OptimizerSettings settings) {
+// BOBYQA from `from` with a first trust region of 1e-3 of the largest |theta| (at least 1e-3): it builds a
+// quadratic model of the objective around the point without derivatives and goes on from there.
+inline OptimizerResult continue_by_bobyqa(PreparedModel& model, const OptimizerResult& from, const Vector& lower,
+                                          OptimizerSettings settings) {
   settings.initial_step = 1e-3 * std::max(1.0, from.x.cwiseAbs().maxCoeff());
   settings.max_evaluations = std::max(1, settings.max_evaluations - from.evaluations);
   return minimize_bobyqa([&model](const Vector& theta) { return model(theta); }, from.x, lower, settings);
@@ -53,51 +56,74 @@ inline OptimizerResult confirm_by_bobyqa(PreparedModel& model, const OptimizerRe
 
 }  // namespace detail
 
-// Whether x is a stationary point: every |g_i| below kStationaryGradient and no diagonal of T_k exactly on
-// its bound of zero. There the gradient proves nothing: the objective depends on a column of T_k only up
-// to its sign, so its derivative in that diagonal vanishes at zero even where the objective falls away.
-inline bool stationary_point(const Vector& x, const Vector& gradient, const Vector& lower) {
+// Whether x is an interior minimum as far as the gradient can tell: every |g_i| max(1, |x_i|) below
+// kStationaryGradient and every diagonal of T_k more than 1e-4 of the largest |theta| (at least 1e-4)
+// from zero. At or near zero the gradient proves nothing: the objective depends on a column of T_k only
+// up to its sign, so the derivative in a diagonal vanishes at zero (and is small near it) even where the
+// objective falls away; such ends, like singular fits, are left to BOBYQA.
+inline bool interior_minimum(const Vector& x, const Vector& gradient, const Vector& lower) {
+  const double reach = 1e-4 * std::max(1.0, x.cwiseAbs().maxCoeff());
   for (Eigen::Index i = 0; i < x.size(); ++i) {
-    if (!(std::abs(gradient[i]) < kStationaryGradient)) return false;
-    if (std::isfinite(lower[i]) && x[i] <= lower[i]) return false;
+    if (!(std::abs(gradient[i]) * std::max(1.0, std::abs(x[i])) < kStationaryGradient)) return false;
+    if (std::isfinite(lower[i]) && x[i] <= lower[i] + reach) return false;
   }
   return true;
 }
 
-// L-BFGS (NLopt) on the exact gradient from `start`, without bounds: the objective depends on each column
-// of T_k only up to its sign, so a diagonal may pass through zero (held at a bound of zero, it would sit on
-// a stationary point the search cannot leave), and the end is mapped back to non-negative diagonals. That
-// end is accepted when it is a stationary point, whatever NLopt's status (often "roundoff limited" at an
-// optimum); otherwise BOBYQA goes on from it and the better end is
-// kept, with BOBYQA's status. Evaluations count both runs; `gradients` those that also took the gradient.
+// L-BFGS (NLopt) on the exact gradient from `start`, without bounds: a diagonal of T_k held at a bound of
+// zero would sit on a point where its derivative vanishes by symmetry and the search could not leave it;
+// unbounded, a diagonal may pass through zero, and the end is mapped back to non-negative diagonals (the
+// same covariances). That end is accepted when it is an interior minimum, whatever NLopt's status (often
+// "roundoff limited" at an optimum). Otherwise BOBYQA goes on from it (method "lbfgs+bobyqa", with
+// BOBYQA's status) and the better end is kept; an error inside the unbounded search (a trial theta where
+// the factor fails) sends BOBYQA from `start` instead. Evaluations count both runs; `gradients` those that
+// also took the gradient.
 inline OptimizerResult minimize_by_gradient(PreparedModel& model, const Vector& start, const Vector& lower,
                                             const OptimizerSettings& settings) {
   const ObjectiveWithGradient objective = detail::objective_with_gradient(model);
   const Vector unbounded = Vector::Constant(start.size(), -std::numeric_limits<double>::infinity());
-  OptimizerResult search = minimize_lbfgs(objective, start, unbounded, settings);
-  search.method = "lbfgs";
-  search.x = std::isfinite(search.value) ? model.covariance().with_positive_diagonals(search.x) : start;
-  Vector gradient(start.size());
-  const double value = objective(search.x, &gradient);
-  ++search.evaluations;
-  ++search.gradients;
-  if (std::isfinite(value) && stationary_point(search.x, gradient, lower)) {
-    search.value = value;
-    search.status = NLOPT_SUCCESS;
-    search.converged = true;
-    search.stationary = true;
-    search.message = "converged: gradient below 1e-4";
-    return search;
+  int tried = 0, tried_gradients = 0;
+  auto counted = [&](const Vector& theta, Vector* gradient) {
+    ++tried;
+    if (gradient != nullptr) ++tried_gradients;
+    return objective(theta, gradient);
+  };
+  OptimizerResult search;
+  try {
+    search = minimize_lbfgs(counted, start, unbounded, settings);
+  } catch (const std::exception&) {
+    search = OptimizerResult();
+    search.value = std::numeric_limits<double>::infinity();
+    search.evaluations = tried;
+    search.gradients = tried_gradients;
   }
-  OptimizerResult confirmed = detail::confirm_by_bobyqa(model, search, lower, settings);
-  if (!(confirmed.value <= search.value) && std::isfinite(search.value)) {
-    confirmed.x = search.x;
-    confirmed.value = search.value;
+  if (std::isfinite(search.value)) {
+    search.x = model.covariance().with_positive_diagonals(search.x);
+    Vector gradient(start.size());
+    search.value = objective(search.x, &gradient);
+    ++search.evaluations;
+    ++search.gradients;
+    if (std::isfinite(search.value) && interior_minimum(search.x, gradient, lower)) {
+      search.method = "lbfgs";
+      search.status = NLOPT_SUCCESS;
+      search.converged = true;
+      search.stationary = true;
+      search.message = "converged: gradient below 1e-4";
+      return search;
+    }
   }
-  confirmed.evaluations += search.evaluations;
-  confirmed.gradients = search.gradients;
-  confirmed.method = "lbfgs";
-  return confirmed;
+  OptimizerResult continued =
+      std::isfinite(search.value)
+          ? detail::continue_by_bobyqa(model, search, lower, settings)
+          : minimize_bobyqa([&model](const Vector& theta) { return model(theta); }, start, lower, settings);
+  if (std::isfinite(search.value) && !(continued.value <= search.value)) {
+    continued.x = search.x;
+    continued.value = search.value;
+  }
+  continued.evaluations += search.evaluations;
+  continued.gradients = search.gradients;
+  continued.method = "lbfgs+bobyqa";
+  return continued;
 }
 
 }  // namespace lmmkit

@@ -30,9 +30,9 @@ struct OptimizerResult {
   int gradients = 0;       // of the evaluations, those that also computed the gradient
   int status = 0;          // NLopt's nlopt_result code
   bool converged = false;  // a tolerance was met
-  bool stationary = false; // the exact gradient showed a first-order minimum under the bounds
+  bool stationary = false; // the exact gradient vanished at an end inside the bounds
   std::string message;
-  std::string method = "bobyqa";
+  std::string method = "bobyqa";  // or "lbfgs", or "lbfgs+bobyqa" when BOBYQA went on from L-BFGS's end
 };
 
 // The objective at x; when `gradient` is not null it is resized to x's length and filled with the gradient.
