@@ -111,3 +111,19 @@ test_that("an error at a trial theta of the gradient search sends BOBYQA from th
   expect_identical(by_gradient$optinfo$optimizer, "lbfgs with exact gradient, then bobyqa (NLopt)")
   expect_gt(as.numeric(logLik(by_gradient)), as.numeric(logLik(by_bobyqa)) - 1e-6)
 })
+
+test_that("a search that stalls far out (residual SD 1e-6 of the random effects) ends no worse than BOBYQA", {
+  # theta is about 1e6 and the objective changes with log theta: the gradient test is scaled by |theta|, and
+  # BOBYQA goes on from L-BFGS's end with its own first step (from a small one it stalled 9 logLik short).
+  set.seed(5)
+  for (noise in c(1e-2, 1e-4, 1e-6)) {
+    d <- expand.grid(s = factor(1:12), it = factor(1:8), rep = 1:3)
+    d$x <- rnorm(nrow(d))
+    d$y <- rnorm(12)[d$s] + rnorm(12)[d$s] * d$x + rnorm(8)[d$it] + noise * rnorm(nrow(d))
+  }
+  f <- y ~ x + (x | s) + (1 | it)
+  by_gradient <- suppressWarnings(fit_by("lbfgs", f, d, REML = FALSE))
+  by_bobyqa <- suppressWarnings(fit_by("bobyqa", f, d, REML = FALSE))
+  expect_identical(by_gradient$optinfo$optimizer, "lbfgs with exact gradient, then bobyqa (NLopt)")
+  expect_gt(as.numeric(logLik(by_gradient)), as.numeric(logLik(by_bobyqa)) - 1e-6)
+})

@@ -45,29 +45,38 @@ inline ObjectiveWithGradient objective_with_gradient(PreparedModel& model) {
   };
 }
 
-// BOBYQA from `from` with a first trust region of 1e-3 of the largest |theta| (at least 1e-3): it builds a
-// quadratic model of the objective around the point without derivatives and goes on from there.
+// BOBYQA from `from`: it builds a quadratic model of the objective around the point without derivatives
+// and goes on from there. Near a zero diagonal (a singular fit, where L-BFGS has come close) its first trust
+// region is 1e-3 of the largest |theta| (at least 1e-3); where the gradient was not small it is NLopt's
+// default, as L-BFGS may have stalled far from the optimum (a small region stalled there too, 9 logLik short).
 inline OptimizerResult continue_by_bobyqa(PreparedModel& model, const OptimizerResult& from, const Vector& lower,
-                                          OptimizerSettings settings) {
-  settings.initial_step = 1e-3 * std::max(1.0, from.x.cwiseAbs().maxCoeff());
+                                          bool near_zero, OptimizerSettings settings) {
+  if (near_zero) settings.initial_step = 1e-3 * std::max(1.0, from.x.cwiseAbs().maxCoeff());
   settings.max_evaluations = std::max(1, settings.max_evaluations - from.evaluations);
   return minimize_bobyqa([&model](const Vector& theta) { return model(theta); }, from.x, lower, settings);
 }
 
 }  // namespace detail
 
-// Whether x is an interior minimum as far as the gradient can tell: every |g_i| max(1, |x_i|) below
-// kStationaryGradient and every diagonal of T_k more than 1e-4 of the largest |theta| (at least 1e-4)
-// from zero. At or near zero the gradient proves nothing: the objective depends on a column of T_k only
-// up to its sign, so the derivative in a diagonal vanishes at zero (and is small near it) even where the
-// objective falls away; such ends, like singular fits, are left to BOBYQA.
-inline bool interior_minimum(const Vector& x, const Vector& gradient, const Vector& lower) {
+// Whether a bounded theta_i (a diagonal of T_k) is within 1e-4 of the largest |theta| (at least 1e-4) of
+// its bound of zero. There the gradient proves nothing: the objective depends on a column of T_k only up
+// to its sign, so the derivative in a diagonal vanishes at zero (and is small near it) even where the
+// objective falls away.
+inline bool near_zero_diagonal(const Vector& x, const Vector& lower) {
   const double reach = 1e-4 * std::max(1.0, x.cwiseAbs().maxCoeff());
   for (Eigen::Index i = 0; i < x.size(); ++i) {
-    if (!(std::abs(gradient[i]) * std::max(1.0, std::abs(x[i])) < kStationaryGradient)) return false;
-    if (std::isfinite(lower[i]) && x[i] <= lower[i] + reach) return false;
+    if (std::isfinite(lower[i]) && x[i] <= lower[i] + reach) return true;
   }
-  return true;
+  return false;
+}
+
+// Whether x is an interior minimum as far as the gradient can tell: every |g_i| max(1, |x_i|) below
+// kStationaryGradient and no diagonal near zero (such ends, like singular fits, are left to BOBYQA).
+inline bool interior_minimum(const Vector& x, const Vector& gradient, const Vector& lower) {
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    if (!(std::abs(gradient[i]) * std::max(1.0, std::abs(x[i])) < kStationaryGradient)) return false;
+  }
+  return !near_zero_diagonal(x, lower);
 }
 
 // L-BFGS (NLopt) on the exact gradient from `start`, without bounds: a diagonal of T_k held at a bound of
@@ -114,7 +123,7 @@ inline OptimizerResult minimize_by_gradient(PreparedModel& model, const Vector& 
   }
   OptimizerResult continued =
       std::isfinite(search.value)
-          ? detail::continue_by_bobyqa(model, search, lower, settings)
+          ? detail::continue_by_bobyqa(model, search, lower, near_zero_diagonal(search.x, lower), settings)
           : minimize_bobyqa([&model](const Vector& theta) { return model(theta); }, start, lower, settings);
   if (std::isfinite(search.value) && !(continued.value <= search.value)) {
     continued.x = search.x;
