@@ -61,7 +61,7 @@ condvar_arrays <- function(condvar, terms) {
 }
 
 optimizer_report <- function(engine) {
-  list(optimizer = optimizer_label(engine$method), feval = engine$feval,
+  list(optimizer = optimizer_label(engine$method), method = engine$method, feval = engine$feval,
        geval = engine$geval, theta_internal = as.numeric(engine$theta_internal), status = engine$status,
        message = engine$message, converged = engine$converged,
        gradient = as.numeric(engine$gradient), curvature = as.numeric(engine$curvature), blocked = engine$blocked,

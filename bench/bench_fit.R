@@ -23,11 +23,6 @@ elapsed <- function(expr) {
 
 quietly <- function(expr) suppressMessages(suppressWarnings(expr))
 
-# "bobyqa", "lbfgs" or "lbfgs+bobyqa" (BOBYQA went on from L-BFGS's end) from optinfo's label.
-optimizer_short <- function(label) {
-  if (grepl("then bobyqa", label, fixed = TRUE)) "lbfgs+bobyqa" else sub(" .*", "", label)
-}
-
 # Alternates the two fits so that load on the machine hits both alike.
 race <- function(label, formula, data, REML, reps) {
   times <- matrix(NA_real_, reps, 2, dimnames = list(NULL, c("lmmkit", "lme4")))
@@ -40,7 +35,7 @@ race <- function(label, formula, data, REML, reps) {
   med <- apply(times, 2, stats::median)
   data.frame(model = label, n = nobs(ours), reps = reps, lmmkit_s = signif(med[["lmmkit"]], 3),
              lme4_s = signif(med[["lme4"]], 3), ratio = round(med[["lmmkit"]] / med[["lme4"]], 3),
-             method = optimizer_short(ours$optinfo$optimizer), feval = ours$optinfo$feval,
+             method = ours$optinfo$method, feval = ours$optinfo$feval,
              geval = ours$optinfo$geval,
              logLik_diff = signif(as.numeric(logLik(ours)) - as.numeric(logLik(theirs)), 3))
 }

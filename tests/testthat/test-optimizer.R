@@ -21,6 +21,7 @@ test_that("auto takes L-BFGS from 3 variance parameters and BOBYQA below", {
                                  control = lmm_control(optimizer = "lbfgs", factor = "sparse")))
   expect_match(sparse$optinfo$optimizer, "^bobyqa")
   expect_identical(sleep$optinfo$optimizer, "lbfgs with exact gradient (NLopt)")
+  expect_identical(sleep$optinfo$method, "lbfgs")
   expect_identical(sleep$optinfo$message, "converged: gradient below 1e-4")
 })
 

@@ -199,15 +199,6 @@ inline FitResult fit_in(StandardizedModel& model, const FitOptions& options) {
   return fit;
 }
 
-// A variance parameter at (or within 1e-4 of the largest of theta from) its bound of zero.
-inline bool near_boundary(const Vector& theta, const Vector& lower) {
-  const double reach = 1e-4 * std::max(1.0, theta.cwiseAbs().maxCoeff());
-  for (Eigen::Index i = 0; i < theta.size(); ++i) {
-    if (std::isfinite(lower[i]) && theta[i] <= lower[i] + reach) return true;
-  }
-  return false;
-}
-
 // The fit over the data as given, when it can be had; an empty theta otherwise.
 inline FitResult fit_as_given(const ModelData& data, FitOptions options) {
   options.standardize = false;
@@ -229,7 +220,7 @@ inline FitResult fit_lmm(const ModelData& data, const FitOptions& options) {
   StandardizedModel model(data, options);
   FitResult fit = detail::fit_in(model, options);
   if (!options.standardize || fit.optimizer.stationary ||
-      !detail::near_boundary(fit.theta_internal, model.internal().covariance().lower_bounds())) {
+      !near_zero_diagonal(fit.theta_internal, model.internal().covariance().lower_bounds())) {
     return fit;
   }
   FitResult other = detail::fit_as_given(data, options);

@@ -45,13 +45,14 @@ inline ObjectiveWithGradient objective_with_gradient(PreparedModel& model) {
   };
 }
 
-// BOBYQA from `from`: it builds a quadratic model of the objective around the point without derivatives
-// and goes on from there. Near a zero diagonal (a singular fit, where L-BFGS has come close) its first trust
-// region is 1e-3 of the largest |theta| (at least 1e-3); where the gradient was not small it is NLopt's
-// default, as L-BFGS may have stalled far from the optimum (a small region stalled there too, 9 logLik short).
+// BOBYQA from `from.x`: it builds a quadratic model of the objective around the point without derivatives
+// and goes on from there, within what is left of the evaluations. With `small_region` (near a zero diagonal,
+// a singular fit where L-BFGS has come close) its first trust region is 1e-3 of the largest |theta| (at
+// least 1e-3); otherwise it is NLopt's default, as L-BFGS may have stalled far from the optimum (from a
+// small region BOBYQA stalled there too, 9 logLik short).
 inline OptimizerResult continue_by_bobyqa(PreparedModel& model, const OptimizerResult& from, const Vector& lower,
-                                          bool near_zero, OptimizerSettings settings) {
-  if (near_zero) settings.initial_step = 1e-3 * std::max(1.0, from.x.cwiseAbs().maxCoeff());
+                                          bool small_region, OptimizerSettings settings) {
+  if (small_region) settings.initial_step = 1e-3 * std::max(1.0, from.x.cwiseAbs().maxCoeff());
   settings.max_evaluations = std::max(1, settings.max_evaluations - from.evaluations);
   return minimize_bobyqa([&model](const Vector& theta) { return model(theta); }, from.x, lower, settings);
 }
@@ -59,7 +60,7 @@ inline OptimizerResult continue_by_bobyqa(PreparedModel& model, const OptimizerR
 }  // namespace detail
 
 // Whether a bounded theta_i (a diagonal of T_k) is within 1e-4 of the largest |theta| (at least 1e-4) of
-// its bound of zero. There the gradient proves nothing: the objective depends on a column of T_k only up
+// its bound of zero: a singular or nearly singular fit. There the gradient proves nothing: the objective depends on a column of T_k only up
 // to its sign, so the derivative in a diagonal vanishes at zero (and is small near it) even where the
 // objective falls away.
 inline bool near_zero_diagonal(const Vector& x, const Vector& lower) {
@@ -85,8 +86,8 @@ inline bool interior_minimum(const Vector& x, const Vector& gradient, const Vect
 // same covariances). That end is accepted when it is an interior minimum, whatever NLopt's status (often
 // "roundoff limited" at an optimum). Otherwise BOBYQA goes on from it (method "lbfgs+bobyqa", with
 // BOBYQA's status) and the better end is kept; an error inside the unbounded search (a trial theta where
-// the factor fails) sends BOBYQA from `start` instead. Evaluations count both runs; `gradients` those that
-// also took the gradient.
+// the factor fails) sends BOBYQA from `start` instead, with NLopt's first step. Evaluations count both
+// runs; `gradients` those that also took the gradient.
 inline OptimizerResult minimize_by_gradient(PreparedModel& model, const Vector& start, const Vector& lower,
                                             const OptimizerSettings& settings) {
   const ObjectiveWithGradient objective = detail::objective_with_gradient(model);
@@ -106,14 +107,14 @@ inline OptimizerResult minimize_by_gradient(PreparedModel& model, const Vector& 
     search.evaluations = tried;
     search.gradients = tried_gradients;
   }
-  if (std::isfinite(search.value)) {
-    search.x = model.covariance().with_positive_diagonals(search.x);
+  const bool searched = std::isfinite(search.value);
+  search.x = searched ? model.covariance().with_positive_diagonals(search.x) : start;
+  if (searched) {
     Vector gradient(start.size());
     search.value = objective(search.x, &gradient);
     ++search.evaluations;
     ++search.gradients;
     if (std::isfinite(search.value) && interior_minimum(search.x, gradient, lower)) {
-      search.method = "lbfgs";
       search.status = NLOPT_SUCCESS;
       search.converged = true;
       search.stationary = true;
@@ -122,9 +123,7 @@ inline OptimizerResult minimize_by_gradient(PreparedModel& model, const Vector& 
     }
   }
   OptimizerResult continued =
-      std::isfinite(search.value)
-          ? detail::continue_by_bobyqa(model, search, lower, near_zero_diagonal(search.x, lower), settings)
-          : minimize_bobyqa([&model](const Vector& theta) { return model(theta); }, start, lower, settings);
+      detail::continue_by_bobyqa(model, search, lower, searched && near_zero_diagonal(search.x, lower), settings);
   if (std::isfinite(search.value) && !(continued.value <= search.value)) {
     continued.x = search.x;
     continued.value = search.value;
