@@ -29,6 +29,23 @@ test_that("a fit with a large dense block is the same with one thread and with t
   expect_equal(attr(ranef(two)$g2, "postVar"), attr(ranef(one)$g2, "postVar"), tolerance = 1e-10)
 })
 
+test_that("the exact-gradient search with a large dense block is the same with one thread and with two", {
+  d <- crossed_data(seed = 5)
+  d$y <- d$y + 0.4 * d$x * rnorm(800)[as.integer(d$g1)]
+  fit <- function(threads) {
+    with_options(list(lmmkit.blas = FALSE),
+                 lmm(y ~ x + (1 + x | g1) + (1 | g2), d, control = lmm_control(threads = threads)))
+  }
+  one <- fit(1)
+  two <- fit(2)
+  expect_true(one$optinfo$dense_rest)
+  expect_match(one$optinfo$method, "^lbfgs")
+  expect_gt(one$optinfo$geval, 0)
+  expect_lte(abs(as.numeric(logLik(one) - logLik(two))) / abs(as.numeric(logLik(one))), 1e-10)
+  expect_equal(two$theta, one$theta, tolerance = 1e-8)
+  expect_equal(fixef(two), fixef(one), tolerance = 1e-8)
+})
+
 test_that("the dense block factored by R's LAPACK gives the engine's fit", {
   d <- crossed_data(n = 3000, first = 400, second = 450, seed = 4)
   engine <- with_options(list(lmmkit.blas = FALSE), lmm(y ~ x + (1 | g1) + (1 | g2), d))
