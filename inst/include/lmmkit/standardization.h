@@ -126,7 +126,14 @@ class Standardization {
   // New design rows in the internal parametrisation (X_new: m x p; Zt_new: q x m).
   Matrix X_to_internal(const Matrix& X_new) const { return x_map_.apply(X_new); }
   SparseMatrix Zt_to_internal(const SparseMatrix& Zt_new) const {
-    return transformed_Zt(SparseColumnsView::of(Zt_new));
+    const SparseColumnsView view = SparseColumnsView::of(Zt_new);
+    const TermBlocks blocks = term_blocks(view, internal_.terms, Vector());
+    std::vector<Matrix> mapped(internal_.terms.size());
+    for (size_t k = 0; k < mapped.size(); ++k) {
+      const Matrix rows = blocks.rows(k, internal_.terms[k].ncol);
+      mapped[k] = enabled_ ? term_maps_[k].apply(rows) : rows;
+    }
+    return mapped_Zt(view, internal_.terms, mapped);
   }
 
   // The internal covariance of term k is s^2 A_k Sigma*_k A_k'; sigma^2 is s^2 c sigma*^2.
@@ -211,57 +218,65 @@ class Standardization {
     internal_.y = y / rms;
   }
 
+  // Each term's map from its level blocks (all observations' rows of the term, with their weights), and
+  // Zt with every level block z of term k replaced by z A_k (unchanged when disabled).
   void standardize_terms(const ModelData& data, bool enabled) {
-    const std::vector<int> owner = detail::term_of_row(data.terms), starts = detail::term_starts(data.terms);
-    for (int k = 0; k < static_cast<int>(data.terms.size()); ++k) {
+    const TermBlocks blocks = term_blocks(data.Zt, data.terms, data.weights);
+    std::vector<Matrix> mapped(data.terms.size());
+    for (size_t k = 0; k < data.terms.size(); ++k) {
+      const Matrix rows = blocks.rows(k, data.terms[k].ncol);
       if (!enabled) {
-        term_maps_.push_back(ColumnTransform::identity(ncol(k)));
+        term_maps_.push_back(ColumnTransform::identity(ncol(static_cast<int>(k))));
+        mapped[k] = rows;
         continue;
       }
-      term_maps_.push_back(ColumnTransform(term_rows(data, k, owner, starts), term_row_weights(data, k, owner, starts)));
+      term_maps_.push_back(ColumnTransform(rows, Eigen::Map<const Vector>(blocks.weights[k].data(),
+                                                                          static_cast<Eigen::Index>(blocks.weights[k].size()))));
+      mapped[k] = term_maps_.back().apply(rows);
     }
-    internal_.Zt = transformed_Zt(data.Zt);
+    internal_.Zt = mapped_Zt(data.Zt, data.terms, mapped);
   }
 
-  // One row per (observation, level block) of term k: the block's p_k design values.
-  static Matrix term_rows(const ModelData& data, int k, const std::vector<int>& owner,
-                          const std::vector<int>& starts) {
-    std::vector<Vector> rows;
-    for (int i = 0; i < data.n_obs(); ++i) {
-      for (const auto& block : detail::observation_blocks(data.Zt, i, data.terms, owner, starts)) {
-        if (block.term == k) rows.push_back(block.z);
-      }
+  // Every observation's level blocks, term by term in observation order: values row by row, and the
+  // observations' weights relative to the largest (none when `weights` is empty).
+  struct TermBlocks {
+    std::vector<std::vector<double>> values, weights;
+    Matrix rows(size_t k, int ncol) const {
+      const Eigen::Index n = static_cast<Eigen::Index>(weights[k].size());
+      return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          values[k].data(), n, ncol);
     }
-    Matrix out(rows.size(), data.terms[k].ncol);
-    for (size_t r = 0; r < rows.size(); ++r) out.row(r) = rows[r].transpose();
+  };
+
+  static TermBlocks term_blocks(const SparseColumnsView& Zt, const std::vector<TermSpec>& terms,
+                                const Vector& weights) {
+    TermBlocks out{std::vector<std::vector<double>>(terms.size()), std::vector<std::vector<double>>(terms.size())};
+    const double c = weights.size() > 0 ? weights.maxCoeff() : 1.0;
+    detail::LevelBlocks blocks(terms);
+    for (int i = 0; i < Zt.cols; ++i) {
+      blocks.visit(Zt, i, [&](const detail::LevelBlock& b) {
+        out.values[b.term].insert(out.values[b.term].end(), b.z, b.z + b.ncol);
+        out.weights[b.term].push_back(weights.size() > 0 ? weights[i] / c : 1.0);
+      });
+    }
     return out;
   }
 
-  static Vector term_row_weights(const ModelData& data, int k, const std::vector<int>& owner,
-                                 const std::vector<int>& starts) {
-    std::vector<double> w;
-    const double c = data.weights.maxCoeff();
-    for (int i = 0; i < data.n_obs(); ++i) {
-      for (const auto& block : detail::observation_blocks(data.Zt, i, data.terms, owner, starts)) {
-        if (block.term == k) w.push_back(data.weights[i] / c);
-      }
-    }
-    return Eigen::Map<const Vector>(w.data(), static_cast<int>(w.size()));
-  }
-
-  // Zt with every level block z of term k replaced by z A_k (the identity when disabled).
-  SparseMatrix transformed_Zt(const SparseColumnsView& Zt) const {
-    const std::vector<int> owner = detail::term_of_row(internal_.terms);
-    const std::vector<int> starts = detail::term_starts(internal_.terms);
+  // Zt rebuilt from the mapped rows, taken in the order term_blocks() visited them; zeros are dropped.
+  static SparseMatrix mapped_Zt(const SparseColumnsView& Zt, const std::vector<TermSpec>& terms,
+                                const std::vector<Matrix>& mapped) {
+    std::vector<Eigen::Index> next(mapped.size(), 0);
     std::vector<Eigen::Triplet<double>> entries;
+    entries.reserve(static_cast<size_t>(Zt.outer[Zt.cols]));
+    detail::LevelBlocks blocks(terms);
     for (int i = 0; i < Zt.cols; ++i) {
-      for (const auto& block : detail::observation_blocks(Zt, i, internal_.terms, owner, starts)) {
-        const ColumnTransform& map = term_maps_[block.term];
-        const Vector z = enabled_ ? Vector(map.apply(block.z.transpose()).transpose()) : block.z;
-        for (int r = 0; r < block.ncol; ++r) {
-          if (z[r] != 0) entries.emplace_back(block.row0 + r, i, z[r]);
+      blocks.visit(Zt, i, [&](const detail::LevelBlock& b) {
+        const Eigen::Index row = next[b.term]++;
+        for (int r = 0; r < b.ncol; ++r) {
+          const double z = mapped[b.term](row, r);
+          if (z != 0) entries.emplace_back(b.row0 + r, i, z);
         }
-      }
+      });
     }
     SparseMatrix out(Zt.rows, Zt.cols);
     out.setFromTriplets(entries.begin(), entries.end());
