@@ -67,8 +67,8 @@ class LevelBlocks {
     z_.assign(static_cast<size_t>(widest), 0.0);
   }
 
-  template <class Visit>
-  void visit(const SparseColumnsView& Zt, int obs, Visit&& visit) {
+  template <class OnBlock>
+  void visit(const SparseColumnsView& Zt, int obs, OnBlock&& on_block) {
     int e = Zt.outer[obs];
     const int end = Zt.outer[obs + 1];
     while (e < end) {
@@ -77,7 +77,7 @@ class LevelBlocks {
       const int row0 = starts_[k] + ((Zt.inner[e] - starts_[k]) / p) * p;
       std::fill(z_.begin(), z_.begin() + p, 0.0);
       for (; e < end && Zt.inner[e] < row0 + p; ++e) z_[Zt.inner[e] - row0] = Zt.values[e];
-      visit(LevelBlock{row0, p, k, z_.data()});
+      on_block(LevelBlock{row0, p, k, z_.data()});
     }
   }
 

@@ -60,9 +60,9 @@ inline OptimizerResult continue_by_bobyqa(PreparedModel& model, const OptimizerR
 }  // namespace detail
 
 // Whether a bounded theta_i (a diagonal of T_k) is within 1e-4 of the largest |theta| (at least 1e-4) of
-// its bound of zero: a singular or nearly singular fit. There the gradient proves nothing: the objective depends on a column of T_k only up
-// to its sign, so the derivative in a diagonal vanishes at zero (and is small near it) even where the
-// objective falls away.
+// its bound of zero: a singular or nearly singular fit. There the gradient proves nothing: the objective
+// depends on a column of T_k only up to its sign, so the derivative in a diagonal vanishes at zero (and is
+// small near it) even where the objective falls away.
 inline bool near_zero_diagonal(const Vector& x, const Vector& lower) {
   const double reach = 1e-4 * std::max(1.0, x.cwiseAbs().maxCoeff());
   for (Eigen::Index i = 0; i < x.size(); ++i) {

@@ -127,13 +127,7 @@ class Standardization {
   Matrix X_to_internal(const Matrix& X_new) const { return x_map_.apply(X_new); }
   SparseMatrix Zt_to_internal(const SparseMatrix& Zt_new) const {
     const SparseColumnsView view = SparseColumnsView::of(Zt_new);
-    const TermBlocks blocks = term_blocks(view, internal_.terms, Vector());
-    std::vector<Matrix> mapped(internal_.terms.size());
-    for (size_t k = 0; k < mapped.size(); ++k) {
-      const Matrix rows = blocks.rows(k, internal_.terms[k].ncol);
-      mapped[k] = enabled_ ? term_maps_[k].apply(rows) : rows;
-    }
-    return mapped_Zt(view, internal_.terms, mapped);
+    return mapped_Zt(view, term_blocks(view, internal_.terms, Vector()));
   }
 
   // The internal covariance of term k is s^2 A_k Sigma*_k A_k'; sigma^2 is s^2 c sigma*^2.
@@ -222,29 +216,25 @@ class Standardization {
   // Zt with every level block z of term k replaced by z A_k (unchanged when disabled).
   void standardize_terms(const ModelData& data, bool enabled) {
     const TermBlocks blocks = term_blocks(data.Zt, data.terms, data.weights);
-    std::vector<Matrix> mapped(data.terms.size());
     for (size_t k = 0; k < data.terms.size(); ++k) {
-      const Matrix rows = blocks.rows(k, data.terms[k].ncol);
-      if (!enabled) {
-        term_maps_.push_back(ColumnTransform::identity(ncol(static_cast<int>(k))));
-        mapped[k] = rows;
-        continue;
-      }
-      term_maps_.push_back(ColumnTransform(rows, Eigen::Map<const Vector>(blocks.weights[k].data(),
-                                                                          static_cast<Eigen::Index>(blocks.weights[k].size()))));
-      mapped[k] = term_maps_.back().apply(rows);
+      const int p = data.terms[k].ncol;
+      term_maps_.push_back(enabled ? ColumnTransform(blocks.rows(k, p), blocks.weight_vector(k))
+                                   : ColumnTransform::identity(p));
     }
-    internal_.Zt = mapped_Zt(data.Zt, data.terms, mapped);
+    internal_.Zt = mapped_Zt(data.Zt, blocks);
   }
 
   // Every observation's level blocks, term by term in observation order: values row by row, and the
-  // observations' weights relative to the largest (none when `weights` is empty).
+  // observations' weights relative to the largest (none kept when `weights` is empty).
   struct TermBlocks {
     std::vector<std::vector<double>> values, weights;
     Matrix rows(size_t k, int ncol) const {
-      const Eigen::Index n = static_cast<Eigen::Index>(weights[k].size());
+      const Eigen::Index n = static_cast<Eigen::Index>(values[k].size()) / ncol;
       return Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
           values[k].data(), n, ncol);
+    }
+    Eigen::Map<const Vector> weight_vector(size_t k) const {
+      return Eigen::Map<const Vector>(weights[k].data(), static_cast<Eigen::Index>(weights[k].size()));
     }
   };
 
@@ -256,21 +246,26 @@ class Standardization {
     for (int i = 0; i < Zt.cols; ++i) {
       blocks.visit(Zt, i, [&](const detail::LevelBlock& b) {
         out.values[b.term].insert(out.values[b.term].end(), b.z, b.z + b.ncol);
-        out.weights[b.term].push_back(weights.size() > 0 ? weights[i] / c : 1.0);
+        if (weights.size() > 0) out.weights[b.term].push_back(weights[i] / c);
       });
     }
     return out;
   }
 
-  // Zt rebuilt from the mapped rows, taken in the order term_blocks() visited them; zeros are dropped.
-  static SparseMatrix mapped_Zt(const SparseColumnsView& Zt, const std::vector<TermSpec>& terms,
-                                const std::vector<Matrix>& mapped) {
+  // Zt with each term's blocks mapped by its ColumnTransform (as they are when disabled), taken in the
+  // order term_blocks() visited them; zeros are dropped.
+  SparseMatrix mapped_Zt(const SparseColumnsView& Zt, const TermBlocks& blocks) const {
+    std::vector<Matrix> mapped(internal_.terms.size());
+    for (size_t k = 0; k < mapped.size(); ++k) {
+      const Matrix rows = blocks.rows(k, internal_.terms[k].ncol);
+      mapped[k] = enabled_ ? term_maps_[k].apply(rows) : rows;
+    }
     std::vector<Eigen::Index> next(mapped.size(), 0);
     std::vector<Eigen::Triplet<double>> entries;
     entries.reserve(static_cast<size_t>(Zt.outer[Zt.cols]));
-    detail::LevelBlocks blocks(terms);
+    detail::LevelBlocks visitor(internal_.terms);
     for (int i = 0; i < Zt.cols; ++i) {
-      blocks.visit(Zt, i, [&](const detail::LevelBlock& b) {
+      visitor.visit(Zt, i, [&](const detail::LevelBlock& b) {
         const Eigen::Index row = next[b.term]++;
         for (int r = 0; r < b.ncol; ++r) {
           const double z = mapped[b.term](row, r);
