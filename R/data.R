@@ -29,3 +29,40 @@
 #' str(pigeons)
 #' with(pigeons, tapply(time, feed, mean))
 "pigeons"
+
+#' Exam scores of pupils in schools
+#'
+#' Simulated exam scores of 1,423 pupils in 60 schools (10 to 40 pupils per
+#' school), with a pupil's socio-economic status and homework time and the
+#' school's sector. Two stories are built in. Schools differ in their baseline
+#' and in how much an hour of homework pays, so the data suit a random slope,
+#' `lmm(score ~ ses + homework + sector + (homework | school), data = schools)`.
+#' And the school effect goes with the school's mean socio-economic status, so
+#' the random intercept is correlated with `ses`: the pooled `ses` coefficient
+#' of that model mixes the within-school effect (2 points per unit in the
+#' simulation) with the between-school one (6), which [check_confounding()]
+#' detects and its within-between decomposition separates.
+#'
+#' @format A data frame with 1,423 rows and 6 columns:
+#' \describe{
+#'   \item{`school`}{Factor with 60 levels `"S01"` to `"S60"`: the school.}
+#'   \item{`pupil`}{Integer: the pupil's number within the school.}
+#'   \item{`sector`}{Factor with levels `"public"` (the reference level) and
+#'     `"private"`: the school's sector (constant within a school).}
+#'   \item{`ses`}{Numeric: the pupil's socio-economic status score (school
+#'     means range over about 4 units; pupils vary with SD 0.6 around them).}
+#'   \item{`homework`}{Numeric: hours of homework per week, in half hours.}
+#'   \item{`score`}{Numeric: the exam score.}
+#' }
+#' @source Simulated, not real measurements: generated with a fixed seed by
+#'   `data-raw/schools.R` in the package sources (school intercept SD 3,
+#'   homework-slope SD 0.8, their correlation -0.4, residual SD 6; effects:
+#'   `ses` 2 within schools, 4 more per unit of the school's mean `ses`,
+#'   homework 1.2 per hour, private sector 2).
+#' @seealso [check_confounding()], and the `pigeons` data for repeated measures.
+#' @examples
+#' str(schools)
+#' fit <- lmm(score ~ ses + homework + sector + (homework | school), data = schools)
+#' VarCorr(fit)
+#' check_confounding(fit, covariates = "ses")
+"schools"
