@@ -66,3 +66,39 @@
 #' VarCorr(fit)
 #' check_confounding(fit, covariates = "ses")
 "schools"
+
+#' A small PLINK data set for genome-wide association examples
+#'
+#' Simulated genotypes of 400 individuals at 4,000 SNPs, in PLINK's binary
+#' format (`gwas_example.bed`, `.bim`, `.fam`), with a phenotype and
+#' covariates in `gwas_example.csv`, installed in the package's `extdata`
+#' folder. The individuals come from two subpopulations whose allele
+#' frequencies differ (Fst 0.05) and whose phenotype means differ by 0.5:
+#' population structure that inflates the tests of ordinary regression
+#' (genomic-control lambda about 2) but not those of the mixed model with a
+#' kinship matrix (about 1). Five SNPs are causal and explain half of the
+#' phenotype's variance between them.
+#'
+#' @format Files, found with
+#'   `system.file("extdata", "gwas_example.bed", package = "lmmkit")`:
+#' \describe{
+#'   \item{`gwas_example.bed`}{SNP-major genotypes, 0.5% of them missing.}
+#'   \item{`gwas_example.bim`}{SNPs `"snp000001"` to `"snp004000"`, 400 on
+#'     each of chromosomes 1 to 10, alleles `A` and `G`.}
+#'   \item{`gwas_example.fam`}{Individuals `"id00001"` to `"id00400"`.}
+#'   \item{`gwas_example.csv`}{Columns `IID` (matching the `.fam`), `y` (the
+#'     phenotype, 2% missing), `age` (years), `sex` (`"male"` or
+#'     `"female"`) and `pop` (the subpopulation, 1 or 2, alternating).}
+#' }
+#' @source Simulated by `data-raw/gwas_example.R` in the package sources
+#'   (with the simulator `bench/simulate_gwas_data.R`): causal SNPs
+#'   `snp000568`, `snp000984`, `snp001989`, `snp003260` and `snp003992`.
+#' @seealso [gwas()], [read_plink()], [kinship()], [gc_lambda()]
+#' @keywords datasets
+#' @name gwas_example
+#' @examples
+#' prefix <- file.path(system.file("extdata", package = "lmmkit"), "gwas_example")
+#' pheno <- read.csv(paste0(prefix, ".csv"))
+#' table(pheno$pop)
+#' read_plink(prefix)
+NULL

@@ -92,12 +92,17 @@
 #' @seealso [plot.lmm_gwas()] for Manhattan and QQ plots; [kinship()],
 #'   [read_plink()], [gc_lambda()], [rint()]
 #' @examples
-#' \dontrun{
-#' pheno <- read.csv("study.csv")
-#' res <- gwas(height ~ age + sex, pheno, "study", test = "all")
+#' # the small PLINK set shipped with the package (see ?gwas_example)
+#' prefix <- file.path(system.file("extdata", package = "lmmkit"), "gwas_example")
+#' pheno <- read.csv(paste0(prefix, ".csv"))
+#' res <- gwas(y ~ age + sex, pheno, prefix)
 #' res
+#' res[res$p_wald < 5e-8, c("chr", "rs", "beta", "se", "p_wald")]
+#' res_loco <- gwas(y ~ age + sex, pheno, prefix, loco = TRUE)
+#' \dontrun{
+#' # the same scan spread over two local R sessions
 #' future::plan(future::multisession, workers = 2)
-#' res_loco <- gwas(height ~ age + sex, pheno, "study", loco = TRUE)
+#' res_loco <- gwas(y ~ age + sex, pheno, prefix, loco = TRUE)
 #' }
 #' @export
 gwas <- function(formula, data, bed, id = "IID", kinship = NULL, test = "wald", approximate = FALSE,

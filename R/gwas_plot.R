@@ -19,11 +19,11 @@
 #' @param ... Further graphical parameters passed to [graphics::plot()].
 #' @return `x`, invisibly.
 #' @examples
-#' \dontrun{
-#' res <- gwas(height ~ age, pheno, "study")
+#' prefix <- file.path(system.file("extdata", package = "lmmkit"), "gwas_example")
+#' pheno <- read.csv(paste0(prefix, ".csv"))
+#' res <- gwas(y ~ age + sex, pheno, prefix)
 #' plot(res)
 #' plot(res, type = "qq")
-#' }
 #' @export
 plot.lmm_gwas <- function(x, type = c("manhattan", "qq"), test = NULL, threshold = 5e-8, ...) {
   type <- match.arg(type)

@@ -55,6 +55,28 @@ add_p_values <- function(out, test, log10p) {
 
 #' @export
 print.lmm_gwas <- function(x, n = 10L, ...) {
+  print_gwas_header(x)
+  main <- grep("^log10p_", names(x), value = TRUE)[1L]
+  tested <- attr(x, "snps")[["tested"]]
+  if (is.na(main)) {
+    cat(sprintf("%d rows of the %d SNPs tested (no p-value column kept):\n", nrow(x), tested))
+    print(utils::head(as.data.frame(x), n), digits = 4, row.names = FALSE)
+    return(invisible(x))
+  }
+  if (nrow(x) == tested) {
+    cat(sprintf("Genomic-control lambda (%s): %.3f\n", sub("log10p_", "", main), gc_lambda(log10p = x[[main]])))
+    cat(sprintf("Top %d of %d SNPs:\n", min(n, nrow(x)), nrow(x)))
+  } else {
+    cat(sprintf("Top %d of these %d rows of the %d SNPs tested:\n", min(n, nrow(x)), nrow(x), tested))
+  }
+  top <- utils::head(x[order(-x[[main]]), , drop = FALSE], n)
+  print(as.data.frame(top), digits = 4, row.names = FALSE)
+  invisible(x)
+}
+
+#' The scan's description: individuals, SNP filters, tests and the null model
+#' @noRd
+print_gwas_header <- function(x) {
   individuals <- attr(x, "individuals")
   null <- attr(x, "null")
   cat(sprintf("Genome-wide association scan: %d individuals analysed", individuals[["analysed"]]))
@@ -68,11 +90,16 @@ print.lmm_gwas <- function(x, n = 10L, ...) {
               if (isTRUE(attr(x, "approximate"))) " (null variance ratio kept for every SNP)" else ""))
   cat("Null model", if (nrow(null) > 1L) " (per left-out chromosome)", ":\n", sep = "")
   print(format(null[, c("l_remle", "vg", "ve", "pve", "pve_se")], digits = 4), quote = FALSE)
-  main <- grep("^log10p_", names(x), value = TRUE)[1L]
-  cat(sprintf("Genomic-control lambda (%s): %.3f\n", sub("log10p_", "", main),
-              gc_lambda(log10p = x[[main]])))
-  cat(sprintf("Top %d of %d SNPs:\n", min(n, nrow(x)), nrow(x)))
-  top <- utils::head(x[order(-x[[main]]), , drop = FALSE], n)
-  print(as.data.frame(top), digits = 4, row.names = FALSE)
-  invisible(x)
+}
+
+#' Rows or columns of a scan's result keep its description, so that a subset
+#' (a chromosome, the top hits) still prints and plots as a scan.
+#' @export
+#' @noRd
+`[.lmm_gwas` <- function(x, ...) {
+  out <- NextMethod()
+  if (!is.data.frame(out)) return(out)
+  for (name in c("null", "snps", "individuals", "tests", "approximate")) attr(out, name) <- attr(x, name)
+  class(out) <- class(x)
+  out
 }

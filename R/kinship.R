@@ -44,11 +44,11 @@
 #'   analysis for association studies. Nature Genetics 44, 821-824.
 #' @seealso [read_plink()]
 #' @examples
-#' \dontrun{
-#' K <- kinship("study")
+#' prefix <- file.path(system.file("extdata", package = "lmmkit"), "gwas_example")
+#' K <- kinship(prefix)
 #' attr(K, "snps")
-#' K_loco <- kinship("study", exclude_chr = "1")
-#' }
+#' K[1:3, 1:3]
+#' K_loco <- kinship(prefix, exclude_chr = "1")
 #' @export
 kinship <- function(set, type = c("centered", "standardized"), ids = NULL, exclude_chr = NULL,
                     snps = NULL, maf = 0.01, miss = 0.05, filter_ids = ids,

@@ -22,10 +22,9 @@
 #'   `allele1`, `allele0`).
 #' @seealso [kinship()], [read_genotypes()]
 #' @examples
-#' \dontrun{
-#' set <- read_plink("study")
+#' prefix <- file.path(system.file("extdata", package = "lmmkit"), "gwas_example")
+#' set <- read_plink(prefix)
 #' set
-#' }
 #' @export
 read_plink <- function(prefix) {
   if (!is.character(prefix) || length(prefix) != 1L || is.na(prefix)) {
@@ -104,9 +103,10 @@ read_bim <- function(file) {
 #' @return A matrix with one row per individual and one column per SNP,
 #'   named by IID and SNP name.
 #' @examples
-#' \dontrun{
-#' read_genotypes("study", snps = c("rs1", "rs2"))
-#' }
+#' prefix <- file.path(system.file("extdata", package = "lmmkit"), "gwas_example")
+#' G <- read_genotypes(prefix, snps = c("snp000001", "snp000002"))
+#' head(G)
+#' colMeans(G, na.rm = TRUE) / 2   # frequencies of the .bim's first allele
 #' @export
 read_genotypes <- function(set, snps, ids = NULL) {
   set <- as_plink_set(set)

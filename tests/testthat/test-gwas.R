@@ -176,3 +176,19 @@ test_that("the scan runs when its eigenvectors exceed future's limit on task siz
   expect_gt(nrow(res), 0)
   expect_identical(getOption("future.globals.maxSize"), 1000)
 })
+
+test_that("rows and columns of a scan's result keep its description for printing and plotting", {
+  ex <- structured_set(n = 80, m = 60)
+  res <- gwas(y ~ 1, ex$data, ex$prefix)
+  top <- res[order(res$p_wald)[1:3], ]
+  expect_s3_class(top, "lmm_gwas")
+  expect_identical(attr(top, "null"), attr(res, "null"))
+  expect_output(print(top), sprintf("Top 3 of these 3 rows of the %d SNPs tested", nrow(res)))
+  expect_output(print(res[, c("rs", "beta")]), "no p-value column kept")
+  expect_output(print(res), "Genomic-control lambda")
+  expect_type(res$p_wald, "double")
+  expect_identical(res[["rs"]], res$rs)
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off())
+  expect_identical(plot(res[res$chr == "1", ]), res[res$chr == "1", ])
+})
