@@ -55,22 +55,20 @@ add_p_values <- function(out, test, log10p) {
 
 #' @export
 print.lmm_gwas <- function(x, n = 10L, ...) {
-  print_gwas_header(x)
   main <- grep("^log10p_", names(x), value = TRUE)[1L]
   tested <- attr(x, "snps")[["tested"]]
-  if (is.na(main)) {
-    cat(sprintf("%d rows of the %d SNPs tested (no p-value column kept):\n", nrow(x), tested))
-    print(utils::head(as.data.frame(x), n), digits = 4, row.names = FALSE)
-    return(invisible(x))
-  }
-  if (nrow(x) == tested) {
+  if (nrow(x) == tested && !is.na(main)) {
+    print_gwas_header(x)
     cat(sprintf("Genomic-control lambda (%s): %.3f\n", sub("log10p_", "", main), gc_lambda(log10p = x[[main]])))
     cat(sprintf("Top %d of %d SNPs:\n", min(n, nrow(x)), nrow(x)))
+  } else if (!is.na(main)) {
+    cat(sprintf("%d rows of a gwas() scan of %d SNPs; the %d with the smallest p (%s):\n", nrow(x), tested,
+                min(n, nrow(x)), sub("log10p_", "", main)))
   } else {
-    cat(sprintf("Top %d of these %d rows of the %d SNPs tested:\n", min(n, nrow(x)), nrow(x), tested))
+    cat(sprintf("%d rows of a gwas() scan of %d SNPs; the first %d:\n", nrow(x), tested, min(n, nrow(x))))
   }
-  top <- utils::head(x[order(-x[[main]]), , drop = FALSE], n)
-  print(as.data.frame(top), digits = 4, row.names = FALSE)
+  shown <- if (is.na(main)) x else x[order(-x[[main]]), , drop = FALSE]
+  print(utils::head(as.data.frame(shown), n), digits = 4, row.names = FALSE)
   invisible(x)
 }
 

@@ -31,3 +31,13 @@ test_that("structure inflates ordinary regression's tests, not the LMM's, and th
   expect_gte(length(hits), 2)
   expect_true(all(hits %in% c("snp000568", "snp000984", "snp001989", "snp003260", "snp003992")))
 })
+
+test_that("leaving the tested chromosome out of the kinship matrix strengthens the true hits", {
+  prefix <- example_prefix()
+  pheno <- utils::read.csv(paste0(prefix, ".csv"))
+  res <- gwas(y ~ age + sex, pheno, prefix)
+  res_loco <- gwas(y ~ age + sex, pheno, prefix, loco = TRUE)
+  hits <- res$p_wald < 5e-8
+  expect_identical(res_loco$rs, res$rs)
+  expect_true(all(res_loco$log10p_wald[hits] > res$log10p_wald[hits]))
+})

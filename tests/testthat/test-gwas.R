@@ -183,8 +183,8 @@ test_that("rows and columns of a scan's result keep its description for printing
   top <- res[order(res$p_wald)[1:3], ]
   expect_s3_class(top, "lmm_gwas")
   expect_identical(attr(top, "null"), attr(res, "null"))
-  expect_output(print(top), sprintf("Top 3 of these 3 rows of the %d SNPs tested", nrow(res)))
-  expect_output(print(res[, c("rs", "beta")]), "no p-value column kept")
+  expect_output(print(top), sprintf("3 rows of a gwas\\(\\) scan of %d SNPs; the 3 with the smallest p \\(wald\\)", nrow(res)))
+  expect_output(print(res[, c("rs", "beta")]), "the first 10:")
   expect_output(print(res), "Genomic-control lambda")
   expect_type(res$p_wald, "double")
   expect_identical(res[["rs"]], res$rs)
