@@ -38,6 +38,7 @@
 #' fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
 #' anova(fit)
 #' @export
+#' @family inference
 anova.lmm <- function(object, ..., type = 3, ddf = "Satterthwaite", refit = TRUE) {
   others <- list(...)
   if (length(others) > 0L) {

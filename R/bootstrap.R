@@ -40,6 +40,7 @@
 #' boot <- bootstrap_lmm(fit, nsim = 20, seed = 1)
 #' boot
 #' @export
+#' @family inference
 bootstrap_lmm <- function(object, nsim = 500, FUN = NULL, seed = NULL) {
   if (!inherits(object, "lmm")) {
     stop("bootstrap_lmm(): object must be an lmm fit, not an object of class ",

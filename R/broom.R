@@ -76,6 +76,7 @@ tidy_columns <- c("effect", "group", "level", "term", "estimate", "std.error", "
 #' tidy(fit, effects = c("ran_pars", "fixed"), scales = c("vcov", NA))
 #' head(tidy(fit, effects = "ran_vals", conf.int = TRUE))
 #' @export
+#' @family interfaces to other packages
 tidy.lmm <- function(x, effects = c("ran_pars", "fixed"), scales = NULL, conf.int = FALSE,
                      conf.level = 0.95, conf.method = "Wald", ddf.method = "Satterthwaite", ...) {
   effects <- check_tidy_effects(effects)
@@ -274,6 +275,7 @@ as_tidy_frame <- function(df) {
 #' glance(update(fit, REML = FALSE))
 #' @method glance lmm
 #' @export
+#' @family interfaces to other packages
 glance.lmm <- function(x, ...) {
   ll <- logLik.lmm(x)
   criterion <- stats::setNames(list(x$objective), if (x$REML) "REMLcrit" else "deviance")
@@ -313,6 +315,7 @@ glance.lmm <- function(x, ...) {
 #' augment(fit, newdata = pigeons[1:3, ])
 #' @method augment lmm
 #' @export
+#' @family interfaces to other packages
 augment.lmm <- function(x, data = stats::model.frame(x), newdata = NULL, ...) {
   if (!is.null(newdata)) {
     newdata <- as.data.frame(newdata)

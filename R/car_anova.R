@@ -46,6 +46,7 @@
 #'   car::linearHypothesis(fit, "feedafter = 0")
 #' }
 #' @name lmm-car
+#' @family interfaces to other packages
 NULL
 
 #' @rdname lmm-car

@@ -44,6 +44,7 @@
 #' confint(fit, method = "boot", nsim = 50, seed = 1)
 #' @importFrom stats confint
 #' @export
+#' @family inference
 confint.lmm <- function(object, parm, level = 0.95, method = c("profile", "Wald", "boot"),
                         nsim = 500, seed = NULL, ...) {
   method <- match.arg(method)

@@ -84,6 +84,7 @@
 #' y <- 1 + 0.5 * x + 2 * u + rnorm(320)
 #' check_confounding(lmm(y ~ x + (1 | g), data = data.frame(y, x, g)))
 #' @export
+#' @family diagnostics
 check_confounding <- function(fit, covariates = NULL, groups = NULL, level = 0.05) {
   if (!inherits(fit, "lmm")) stop("fit must be an lmm fit (from lmm()).", call. = FALSE)
   if (!is.numeric(level) || length(level) != 1L || !(level > 0 && level < 1)) {

@@ -33,6 +33,7 @@
 #' fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
 #' contrast_test(fit, c(0, 1))
 #' @export
+#' @family inference
 contrast_test <- function(fit, L, ddf = "Satterthwaite") {
   check_lmm_fit(fit)
   ddf <- match_ddf(ddf)

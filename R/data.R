@@ -28,6 +28,7 @@
 #' @examples
 #' str(pigeons)
 #' with(pigeons, tapply(time, feed, mean))
+#' @family data sets
 "pigeons"
 
 #' Exam scores of pupils in schools
@@ -65,6 +66,7 @@
 #' fit <- lmm(score ~ ses + homework + sector + (homework | school), data = schools)
 #' VarCorr(fit)
 #' check_confounding(fit, covariates = "ses")
+#' @family data sets
 "schools"
 
 #' A small PLINK data set for genome-wide association examples
@@ -101,4 +103,5 @@
 #' pheno <- read.csv(paste0(prefix, ".csv"))
 #' table(pheno$pop)
 #' read_plink(prefix)
+#' @family data sets
 NULL

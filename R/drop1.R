@@ -32,6 +32,7 @@
 #' drop1(fit, test = "F")
 #' @importFrom stats drop1
 #' @export
+#' @family inference
 drop1.lmm <- function(object, scope, scale = 0, test = c("none", "Chisq", "F"), k = 2,
                       ddf = "Satterthwaite", ...) {
   test <- match.arg(test)

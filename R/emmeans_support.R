@@ -55,6 +55,7 @@
 #'   pairs(emmeans::emmeans(fit, ~ feed, lmer.df = "asymptotic"))
 #' }
 #' @name lmm-emmeans
+#' @family interfaces to other packages
 NULL
 
 #' @rdname lmm-emmeans

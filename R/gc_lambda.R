@@ -50,6 +50,7 @@
 #' gc_lambda(p_inflated)
 #' gc_lambda(log10p = -log10(p_inflated))
 #' @export
+#' @family genetics
 gc_lambda <- function(p = NULL, df = 1, log10p = NULL) {
   check_gc_df(df)
   use_p <- check_gc_one_of(p, log10p)

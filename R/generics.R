@@ -25,7 +25,10 @@ nlme::VarCorr
 #' @param ... Passed to methods.
 #' @return A named integer vector, one element per grouping factor.
 #' @seealso [ngrps.lmm()]
+#' @examples
+#' ngrps(lmm(time ~ feed + (1 | loft/bird), data = pigeons))
 #' @export
+#' @family random effects
 ngrps <- function(object, ...) UseMethod("ngrps")
 
 #' Is a mixed-model fit singular?
@@ -44,7 +47,10 @@ ngrps <- function(object, ...) UseMethod("ngrps")
 #' @param ... Passed to methods.
 #' @return `TRUE` or `FALSE`.
 #' @seealso [isSingular.lmm()]
+#' @examples
+#' isSingular(lmm(time ~ feed + (1 | bird), data = pigeons))
 #' @export
+#' @family random effects
 isSingular <- function(x, tol = 1e-4, ...) UseMethod("isSingular")
 
 #' Intraclass correlation
@@ -59,5 +65,9 @@ isSingular <- function(x, tol = 1e-4, ...) UseMethod("isSingular")
 #' @param ... Passed to methods.
 #' @return See the methods.
 #' @seealso [icc.lmm()]
+#' @examples
+#' fit <- lmm(time ~ feed + (1 | loft/bird), data = pigeons)
+#' icc(fit)
 #' @export
+#' @family random effects
 icc <- function(x, ...) UseMethod("icc")

@@ -105,6 +105,7 @@
 #' res_loco <- gwas(y ~ age + sex, pheno, prefix, loco = TRUE)
 #' }
 #' @export
+#' @family genetics
 gwas <- function(formula, data, bed, id = "IID", kinship = NULL, test = "wald", approximate = FALSE,
                  loco = FALSE, maf = 0.01, miss = 0.05, r2 = 0.9999, chunk_size = 5000L,
                  threads = lmmkit_threads(), block_size = NULL) {

@@ -25,6 +25,7 @@
 #' plot(res)
 #' plot(res, type = "qq")
 #' @export
+#' @family genetics
 plot.lmm_gwas <- function(x, type = c("manhattan", "qq"), test = NULL, threshold = 5e-8, ...) {
   type <- match.arg(type)
   column <- gwas_plot_column(x, test)

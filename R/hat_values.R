@@ -36,6 +36,7 @@
 #' sum(hatvalues(fit))
 #' @importFrom stats hatvalues
 #' @export
+#' @family diagnostics
 hatvalues.lmm <- function(model, ...) per_observation(model, leverages(model))
 
 #' @rdname hatvalues.lmm

@@ -50,6 +50,7 @@
 #' K[1:3, 1:3]
 #' K_loco <- kinship(prefix, exclude_chr = "1")
 #' @export
+#' @family genetics
 kinship <- function(set, type = c("centered", "standardized"), ids = NULL, exclude_chr = NULL,
                     snps = NULL, maf = 0.01, miss = 0.05, filter_ids = ids,
                     threads = lmmkit_threads(), block_size = 2048L) {
@@ -129,6 +130,7 @@ check_count <- function(x, arg) {
 #' lmmkit_threads()
 #' options(old)
 #' @export
+#' @family threads and BLAS
 lmmkit_threads <- function() {
   n <- getOption("lmmkit.threads", Sys.getenv("LMMKIT_THREADS", ""))
   n <- if (identical(n, "")) detected_cores() else suppressWarnings(as.numeric(n))
@@ -155,6 +157,7 @@ lmmkit_threads <- function() {
 #' use_optimized_blas()
 #' extSoftVersion()[["BLAS"]]
 #' @export
+#' @family threads and BLAS
 use_optimized_blas <- function() {
   choice <- getOption("lmmkit.blas")
   if (!is.null(choice)) {

@@ -31,6 +31,7 @@
 #' getME(fit, "theta")
 #' getME(fit, c("n", "p", "q"))
 #' @export
+#' @family interfaces to other packages
 getME <- function(object, name, ...) UseMethod("getME")
 
 getme_names <- c("X", "Z", "Zt", "Lambda", "Lambdat", "theta", "beta", "fixef", "u", "b",
@@ -113,6 +114,7 @@ getME.merMod <- function(object, name, ...) {
 #' y2 <- simulate(fit, seed = 1)[[1]]
 #' fixef(refit(fit, y2))
 #' @export
+#' @family model fitting
 refit <- function(object, newresp, ...) UseMethod("refit")
 
 #' @rdname refit

@@ -50,6 +50,7 @@
 #' summary(fit)
 #' icc(fit)
 #' @export
+#' @family model fitting
 lmm <- function(formula, data, REML = TRUE, weights = NULL, offset = NULL, subset = NULL,
                 na.action = stats::na.omit, contrasts = NULL, control = lmm_control(),
                 start = NULL, relmat = NULL) {

@@ -55,6 +55,7 @@
 #' @examples
 #' lmm_control(check.singular = "ignore")
 #' @export
+#' @family model fitting
 lmm_control <- function(factor = c("auto", "blocked", "sparse"), dense_limit = 4000L,
                         optimizer = c("auto", "bobyqa", "lbfgs"),
                         ftol_abs = 1e-12, ftol_rel = 1e-15, xtol_abs = 1e-10,

@@ -46,6 +46,7 @@
 #' ngrps(fit)
 #' head(residuals(fit, type = "pearson", scaled = TRUE))
 #' @name lmm-extractors
+#' @family interfaces to other packages
 NULL
 
 #' @rdname lmm-extractors
@@ -222,8 +223,14 @@ lmm_criterion <- function(object, REML) {
 #' @param ... Arguments of [lmm()] to add or replace (`name = NULL` removes).
 #' @param evaluate If `FALSE`, return the updated call unevaluated.
 #' @return The refitted model, or the call when `evaluate = FALSE`.
+#' @examples
+#' fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
+#' fit_ml <- update(fit, REML = FALSE)
+#' fit_weight <- update(fit, . ~ . + weight)
+#' fixef(fit_weight)
 #' @importFrom stats update
 #' @export
+#' @family model fitting
 update.lmm <- function(object, formula., ..., evaluate = TRUE) {
   call <- object$call
   if (is.null(call)) stop("the fit has no stored call to update", call. = FALSE)

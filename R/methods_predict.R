@@ -45,6 +45,7 @@
 #' predict(fit, newdata = nd, allow.new.levels = TRUE)
 #' @importFrom stats predict
 #' @export
+#' @family inference
 predict.lmm <- function(object, newdata = NULL, re.form = NULL,
                         allow.new.levels = FALSE, se.fit = FALSE,
                         interval = c("none", "confidence", "prediction"), level = 0.95, ...) {

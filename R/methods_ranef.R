@@ -61,6 +61,7 @@ group_postvar <- function(object, idx) {
 #' head(as.data.frame(ranef(fit)))
 #' @method ranef lmm
 #' @export
+#' @family random effects
 ranef.lmm <- function(object, condVar = TRUE, ...) {
   condVar <- ranef_condvar_wanted(object, condVar, missing(condVar))
   groups <- terms_by_group(object$re)
@@ -117,6 +118,9 @@ print.ranef.lmm <- function(x, ...) {
 #'   by the conditional mode of the first column, as lme4), `condval`
 #'   (conditional mode) and, when `x` has conditional variances, `condsd`
 #'   (conditional standard deviation).
+#' @examples
+#' fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
+#' head(as.data.frame(ranef(fit)))
 #' @export
 as.data.frame.ranef.lmm <- function(x, ...) {
   out <- do.call(rbind, lapply(names(x), ranef_group_rows, x = x))
@@ -156,7 +160,11 @@ ranef_group_rows <- function(x, name) {
 #' @return An object of class `"coef.lmm"`: a named list of data frames, one
 #'   per grouping factor, with one row per level and all fixed-effect columns
 #'   (random-effect columns without a fixed counterpart come first).
+#' @examples
+#' fit <- lmm(time ~ feed + (feed | bird), data = pigeons)
+#' head(coef(fit)$bird)
 #' @export
+#' @family random effects
 coef.lmm <- function(object, ...) {
   fef <- data.frame(rbind(object$beta), check.names = FALSE)
   ref <- ranef.lmm(object, condVar = FALSE)

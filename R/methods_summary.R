@@ -25,6 +25,7 @@
 #' summary(fit)
 #' coef(summary(fit))
 #' @export
+#' @family inference
 summary.lmm <- function(object, ddf = "Satterthwaite", ...) {
   ddf <- match_ddf(ddf)
   vc <- vcov.lmm(object)

@@ -44,6 +44,7 @@ term_covariance <- function(object, term) {
 #' as.data.frame(VarCorr(fit))
 #' @method VarCorr lmm
 #' @export
+#' @family random effects
 VarCorr.lmm <- function(x, sigma = 1, ...) {
   if (missing(sigma)) sigma <- x$sigma
   terms <- x$re$terms
@@ -126,6 +127,9 @@ format_varcorr_corr <- function(varcor, digits, maxlen, nrows) {
 #' @return A data frame with columns `grp` (the term's name in `x`), `var1`,
 #'   `var2` (`NA` for variances), `vcov` (variance or covariance) and `sdcor`
 #'   (standard deviation or correlation).
+#' @examples
+#' fit <- lmm(time ~ feed + (1 | loft/bird), data = pigeons)
+#' as.data.frame(VarCorr(fit))
 #' @export
 as.data.frame.VarCorr.lmm <- function(x, row.names = NULL, optional = FALSE,
                                       order = c("cov.last", "lower.tri"), ...) {

@@ -44,6 +44,7 @@
 #'   performance::r2(fit)
 #' }
 #' @name lmm-performance
+#' @family interfaces to other packages
 NULL
 
 #' @rdname lmm-performance

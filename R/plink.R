@@ -26,6 +26,7 @@
 #' set <- read_plink(prefix)
 #' set
 #' @export
+#' @family genetics
 read_plink <- function(prefix) {
   if (!is.character(prefix) || length(prefix) != 1L || is.na(prefix)) {
     stop("`prefix` must be a single path, such as \"data/study\".", call. = FALSE)
@@ -108,6 +109,7 @@ read_bim <- function(file) {
 #' head(G)
 #' colMeans(G, na.rm = TRUE) / 2   # frequencies of the .bim's first allele
 #' @export
+#' @family genetics
 read_genotypes <- function(set, snps, ids = NULL) {
   set <- as_plink_set(set)
   index <- snp_index(set, snps)

@@ -37,6 +37,7 @@
 #' par(oldpar)
 #' plot(fit, which = 1)
 #' @export
+#' @family diagnostics
 plot.lmm <- function(x, which = 1:4,
                      ask = prod(graphics::par("mfcol")) < diagnostic_panel_count(x, which) &&
                        grDevices::dev.interactive(),
@@ -95,6 +96,7 @@ plot.lmm <- function(x, which = 1:4,
 #' qqnorm(fit)
 #' @importFrom stats qqnorm
 #' @export
+#' @family diagnostics
 qqnorm.lmm <- function(y, id.n = 3, ...) {
   check_id_n(id.n, "qqnorm")
   draw_normal_qq(standardized_residuals(y), id.n, main = "Normal Q-Q of residuals",
@@ -126,6 +128,7 @@ qqnorm.lmm <- function(y, id.n = 3, ...) {
 #' fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
 #' plot(ranef(fit))
 #' @export
+#' @family diagnostics
 plot.ranef.lmm <- function(x, level = 0.95,
                            ask = prod(graphics::par("mfcol")) < length(ranef_panels(x)) &&
                              grDevices::dev.interactive(),

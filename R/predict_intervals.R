@@ -22,8 +22,14 @@
 #'   new observation in a new, unknown cluster).
 #'
 #' Intervals use normal quantiles.
+#' @examples
+#' fit <- lmm(time ~ feed + (1 | bird), data = pigeons)
+#' new <- data.frame(feed = factor("after", levels = c("before", "after")), bird = "B01")
+#' predict(fit, newdata = new, interval = "prediction")
+#' predict(fit, newdata = new, re.form = NA, interval = "confidence")
 #' @name prediction_intervals
 #' @seealso [predict.lmm()]
+#' @family inference
 NULL
 
 predict_with_uncertainty <- function(object, fit, newdata, masks, allow.new.levels, se.fit,

@@ -38,6 +38,7 @@
 #' plot(pr)
 #' @importFrom stats profile
 #' @export
+#' @family inference
 profile.lmm <- function(fitted, which = NULL, alphamax = 0.01, npoints = 20, signames = TRUE, ...) {
   check_lmm_fit(fitted)
   if (!is.numeric(alphamax) || length(alphamax) != 1L || !(alphamax > 0 && alphamax < 1)) {
@@ -134,6 +135,9 @@ descriptive_variance_names <- function(fit) {
 #' @param level Confidence level.
 #' @param ... Ignored.
 #' @return A matrix with one row per parameter and two columns.
+#' @examples
+#' prof <- profile(lmm(time ~ feed + (1 | bird), data = pigeons))
+#' confint(prof)
 #' @export
 confint.lmm_profile <- function(object, parm, level = 0.95, ...) {
   pars <- levels(object$.par)
@@ -170,6 +174,9 @@ profile_interpolate <- function(rows, par, cut, lower, upper) {
 #' @param levels Confidence levels of the reference lines.
 #' @param ... Passed to [graphics::plot()].
 #' @return `x`, invisibly.
+#' @examples
+#' prof <- profile(lmm(time ~ feed + (1 | bird), data = pigeons))
+#' plot(prof)
 #' @export
 plot.lmm_profile <- function(x, absVal = FALSE, levels = c(0.5, 0.8, 0.9, 0.95, 0.99), ...) {
   pars <- levels(x$.par)

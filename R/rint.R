@@ -46,6 +46,7 @@
 #' rint(y)
 #' all.equal(rint(log(y)), rint(y))
 #' @export
+#' @family genetics
 rint <- function(x, offset = 3/8) {
   if (!is.numeric(x)) {
     stop("rint(): `x` must be numeric, not ", describe_type(x), ".",

@@ -38,6 +38,7 @@
 #' head(sims)
 #' @importFrom stats simulate
 #' @export
+#' @family model fitting
 simulate.lmm <- function(object, nsim = 1, seed = NULL, use.u = FALSE, re.form = NA, ...) {
   nsim <- check_nsim(nsim)
   re.form <- simulate_re_form(use.u, re.form, missing(re.form))

@@ -25,6 +25,7 @@
 #' write_plink(prefix, G)
 #' read_genotypes(prefix, snps = 1:2)
 #' @export
+#' @family genetics
 write_plink <- function(prefix, genotypes, fam = NULL, bim = NULL) {
   check_genotype_matrix(genotypes)
   n <- nrow(genotypes)
