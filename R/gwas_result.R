@@ -56,19 +56,20 @@ add_p_values <- function(out, test, log10p) {
 #' @export
 print.lmm_gwas <- function(x, n = 10L, ...) {
   main <- grep("^log10p_", names(x), value = TRUE)[1L]
+  test <- sub("log10p_", "", main)
   tested <- attr(x, "snps")[["tested"]]
-  if (nrow(x) == tested && !is.na(main)) {
-    print_gwas_header(x)
-    cat(sprintf("Genomic-control lambda (%s): %.3f\n", sub("log10p_", "", main), gc_lambda(log10p = x[[main]])))
-    cat(sprintf("Top %d of %d SNPs:\n", min(n, nrow(x)), nrow(x)))
-  } else if (!is.na(main)) {
-    cat(sprintf("%d rows of a gwas() scan of %d SNPs; the %d with the smallest p (%s):\n", nrow(x), tested,
-                min(n, nrow(x)), sub("log10p_", "", main)))
+  shown <- min(n, nrow(x))
+  if (is.na(main)) {
+    cat(sprintf("%d rows of a gwas() scan of %d SNPs; the first %d:\n", nrow(x), tested, shown))
+  } else if (nrow(x) != tested) {
+    cat(sprintf("%d rows of a gwas() scan of %d SNPs; the %d with the smallest p (%s):\n", nrow(x), tested, shown, test))
   } else {
-    cat(sprintf("%d rows of a gwas() scan of %d SNPs; the first %d:\n", nrow(x), tested, min(n, nrow(x))))
+    print_gwas_header(x)
+    cat(sprintf("Genomic-control lambda (%s): %.3f\nTop %d of %d SNPs:\n", test, gc_lambda(log10p = x[[main]]), shown,
+                nrow(x)))
   }
-  shown <- if (is.na(main)) x else x[order(-x[[main]]), , drop = FALSE]
-  print(utils::head(as.data.frame(shown), n), digits = 4, row.names = FALSE)
+  rows <- if (is.na(main)) x else x[order(-x[[main]]), , drop = FALSE]
+  print(utils::head(as.data.frame(rows), n), digits = 4, row.names = FALSE)
   invisible(x)
 }
 
@@ -97,7 +98,7 @@ print_gwas_header <- function(x) {
 `[.lmm_gwas` <- function(x, ...) {
   out <- NextMethod()
   if (!is.data.frame(out)) return(out)
-  for (name in c("null", "snps", "individuals", "tests", "approximate")) attr(out, name) <- attr(x, name)
-  class(out) <- class(x)
+  description <- attributes(x)[setdiff(names(attributes(x)), c("names", "row.names", "class"))]
+  attributes(out)[names(description)] <- description
   out
 }
