@@ -4,12 +4,14 @@
 #' Each bird was timed on 4 to 8 flights over the same course (unbalanced):
 #' its first 2 to 4 flights on the old feed, the rest after a switch to a new
 #' feed. Flights of the same bird are correlated (the intraclass correlation
-#' is about 0.5) and the new feed shortens the flight time by about 4 to 5
-#' minutes, so the data suit a random-intercept model such as
-#' `lmm(time ~ feed + (1 | bird), data = pigeons)`; `loft` allows the nested
-#' model `(1 | loft/bird)` and `weight` a bird-level covariate.
+#' is about 0.5 on the old feed), and the new feed shortens the flight time by
+#' about 4 minutes on average but by different amounts in different birds, so
+#' the data suit a random-intercept model such as
+#' `lmm(time ~ feed + (1 | bird), data = pigeons)` and its extension with a
+#' random slope, `(feed | bird)`; `loft` allows the nested model
+#' `(1 | loft/bird)` and `weight` a bird-level covariate.
 #'
-#' @format A data frame with 181 rows and 6 columns:
+#' @format A data frame with 192 rows and 6 columns:
 #' \describe{
 #'   \item{`bird`}{Factor with 30 levels `"B01"` to `"B30"`: the pigeon.}
 #'   \item{`loft`}{Factor with 6 levels `"L1"` to `"L6"`: the loft the bird
@@ -23,8 +25,9 @@
 #'     (constant within a bird).}
 #' }
 #' @source Simulated, not real measurements: generated with a fixed seed by
-#'   `data-raw/pigeons.R` in the package sources (loft SD 3, bird SD 4,
-#'   residual SD 5 minutes; feed effect -4 minutes; 0.02 minutes per gram).
+#'   `data-raw/pigeons.R` in the package sources (loft SD 3, bird SD 4, SD
+#'   of the birds' responses to the feed 4, residual SD 5 minutes; feed
+#'   effect -4 minutes on average; 0.02 minutes per gram).
 #' @examples
 #' str(pigeons)
 #' with(pigeons, tapply(time, feed, mean))

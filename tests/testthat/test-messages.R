@@ -24,7 +24,7 @@ test_that("a truly constant response is called constant", {
 test_that("a list with columns of different lengths is an error, as in lm()", {
   d <- list(time = pigeons$time, feed = pigeons$feed[1:5], bird = pigeons$bird)
   expect_error(lmm(time ~ feed + (1 | bird), d),
-               "`data` is a list whose columns have different lengths \\('time' 181, 'feed' 5, 'bird' 181\\)")
+               "`data` is a list whose columns have different lengths \\('time' 192, 'feed' 5, 'bird' 192\\)")
   expect_error(lmm(time ~ feed + (1 | bird), list(pigeons$time)), "unnamed elements")
 })
 
