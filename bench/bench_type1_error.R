@@ -14,6 +14,7 @@ rates <- t(mapply(function(clusters, per_cluster) {
 results <- cbind(designs, round(rates, 3))
 cat(sprintf("Rejection rate of a true null cluster-level effect at alpha = 0.05, %d simulations per design\n", nsim))
 cat(sprintf("(Monte Carlo standard error about %.3f at 5%%)\n", sqrt(0.05 * 0.95 / nsim)))
+cat(sprintf("R's BLAS: %s (rates, not times: the BLAS changes only the run time)\n", extSoftVersion()[["BLAS"]]))
 print(results, row.names = FALSE)
 if (!is.null(csv)) {
   utils::write.csv(cbind(results, nsim = nsim, seed = 20261124L), csv, row.names = FALSE)
