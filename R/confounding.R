@@ -279,7 +279,7 @@ quote_names <- function(x) paste(sQuote(x, FALSE), collapse = ", ")
 #' @return `x`, invisibly.
 #' @export
 print.lmm_confounding <- function(x, digits = 3, ...) {
-  cat("Are the random effects correlated with the covariates? (Mundlak within-between test)\n")
+  cat_wrapped("Are the random effects correlated with the covariates? (Mundlak within-between test)")
   for (g in unique(c(x$table$group, x$skipped$group))) print_confounding_group(x, g, digits)
   tab <- x$table
   out <- data.frame(group = tab$group, covariate = tab$covariate,
@@ -299,18 +299,24 @@ print.lmm_confounding <- function(x, digits = 3, ...) {
 print_confounding_group <- function(x, g, digits) {
   cat(sprintf("\nGrouping factor %s:\n", sQuote(g, FALSE)))
   rows <- x$table[x$table$group == g, , drop = FALSE]
-  for (i in seq_len(nrow(rows))) cat(confounding_sentence(rows[i, ], digits), fill = TRUE)
+  for (i in seq_len(nrow(rows))) cat_wrapped(confounding_sentence(rows[i, ], digits))
   jt <- x$joint[x$joint$group == g, , drop = FALSE]
   if (nrow(rows) > 1L) {
-    cat(sprintf("Jointly (%d cluster means): chi-square = %s on %d df, %s: %s.\n",
-                jt$df, fmt_num(jt$chisq, digits), jt$df, fmt_p(jt$p_value),
-                if (jt$correlated) "the random effect is correlated with the covariates"
-                else "no evidence of correlation"))
+    cat_wrapped(sprintf("Jointly (%d cluster means): chi-square = %s on %d df, %s: %s.",
+                        jt$df, fmt_num(jt$chisq, digits), jt$df, fmt_p(jt$p_value),
+                        if (jt$correlated) "the random effect is correlated with the covariates"
+                        else "no evidence of correlation"))
   }
   sk <- x$skipped
   for (i in which(!is.null(sk) & sk$group == g)) {
     cat(sprintf("Not tested: %s (%s of %s).\n", sk$covariate[i], sk$reason[i], sQuote(g, FALSE)))
   }
+}
+
+#' A sentence wrapped to the console's width, continuation lines indented
+#' @noRd
+cat_wrapped <- function(text) {
+  cat(strwrap(text, width = getOption("width"), exdent = 2), sep = "\n")
 }
 
 #' The verdict on one covariate, in words

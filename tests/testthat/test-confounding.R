@@ -15,6 +15,12 @@ sim_confounding <- function(seed, confounded, G = 60L, m = 10L) {
   data.frame(y = y, x = x, z = z, g = g)
 }
 
+# The printed summary with its line breaks turned into spaces, matched against a pattern.
+expect_printed <- function(x, pattern) {
+  printed <- paste(utils::capture.output(print(x)), collapse = " ")
+  expect_match(gsub("\\s+", " ", printed), pattern)
+}
+
 test_that("a covariate correlated with the cluster effect is flagged and decomposed", {
   d <- sim_confounding(11, confounded = TRUE)
   fit <- lmm(y ~ x + (1 | g), data = d)
@@ -29,8 +35,16 @@ test_that("a covariate correlated with the cluster effect is flagged and decompo
   expect_lt(abs(row$between - 2.318), 0.25)
   expect_equal(row$contextual, row$between - row$within)
   expect_equal(row$z, row$contextual / row$contextual_se)
-  expect_output(print(res), "x is correlated with the random effect of 'g' \\(p < 0.0001\\)")
-  expect_output(print(res), "Report the within effect, or add the cluster mean of x")
+  expect_printed(res, "x is correlated with the random effect of 'g' \\(p < 0.0001\\)")
+  expect_printed(res, "Report the within effect, or add the cluster mean of x")
+})
+
+test_that("the printed verdicts are wrapped to the console's width", {
+  d <- sim_confounding(11, confounded = TRUE)
+  res <- check_confounding(lmm(y ~ x + (1 | g), data = d))
+  old <- options(width = 60)
+  on.exit(options(old))
+  expect_lte(max(nchar(utils::capture.output(print(res)))), 60)
 })
 
 test_that("a covariate independent of the cluster effect is not flagged", {
@@ -38,7 +52,7 @@ test_that("a covariate independent of the cluster effect is not flagged", {
   res <- check_confounding(lmm(y ~ x + (1 | g), data = d))
   expect_false(res$table$correlated)
   expect_gt(res$table$p_value, 0.05)
-  expect_output(print(res), "no evidence that x is correlated with the random effect of 'g'")
+  expect_printed(res, "no evidence that x is correlated with the random effect of 'g'")
 })
 
 test_that("joint Mundlak refit: per-covariate verdicts and a joint chi-square test", {
@@ -53,7 +67,7 @@ test_that("joint Mundlak refit: per-covariate verdicts and a joint chi-square te
   V <- vcov(aug)[names(b), names(b)]
   expect_equal(res$joint$chisq, as.numeric(t(b) %*% solve(V) %*% b))
   expect_equal(res$joint$p_value, pchisq(res$joint$chisq, 2, lower.tail = FALSE))
-  expect_output(print(res), "Jointly \\(2 cluster means\\): chi-square = .* on 2 df")
+  expect_printed(res, "Jointly \\(2 cluster means\\): chi-square = .* on 2 df")
   expect_equal(check_confounding(lmm(y ~ x + z + (1 | g), data = d), covariates = "z")$table$covariate, "z")
 })
 
@@ -77,7 +91,7 @@ test_that("transformed covariates, factor dummies and cluster-level covariates",
   res <- check_confounding(fit)
   expect_equal(res$table$covariate, "feedafter")
   expect_equal(res$skipped$covariate, "weight")
-  expect_output(print(res), "Not tested: weight \\(constant within every level of 'bird'\\)")
+  expect_printed(res, "Not tested: weight \\(constant within every level of 'bird'\\)")
 })
 
 test_that("clear errors: nothing to test, unknown covariate or group, bad input", {
