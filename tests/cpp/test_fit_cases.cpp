@@ -88,3 +88,33 @@ TEST(Covariance, ThetaLayoutFollowsLme4) {
   EXPECT_EQ(T(0, 1), 0);
   EXPECT_EQ(cov.lambda(theta, 0).rows(), 3 * 2 + 4);
 }
+
+TEST(Fit, SettlesOnTheBoundWhenOnlyRoundingSeparatesIt) {
+  const Vector lower = Vector::Zero(2);
+  const double at_end = 67.763157905632411;
+  auto one_ulp_higher_at_zero = [&](const Vector& theta) {
+    return theta[0] == 0 ? std::nextafter(at_end, 100.0) : at_end;
+  };
+  lmmkit::OptimizerResult result;
+  result.x = Vector::Constant(2, 0.5);
+  result.x[0] = 2.8e-8;
+  result.value = at_end;
+  lmmkit::detail::settle_on_bounds(one_ulp_higher_at_zero, lower, result);
+  EXPECT_EQ(result.x[0], 0.0);
+  EXPECT_EQ(result.x[1], 0.5);
+  EXPECT_EQ(result.value, std::nextafter(at_end, 100.0));
+}
+
+TEST(Fit, StaysOffTheBoundWhenTheBoundIsWorse) {
+  const Vector lower = Vector::Zero(1);
+  auto worse_at_zero = [](const Vector& theta) { return theta[0] == 0 ? 67.7631579057 : 67.7631579056; };
+  lmmkit::OptimizerResult result;
+  result.x = Vector::Constant(1, 1e-7);
+  result.value = 67.7631579056;
+  lmmkit::detail::settle_on_bounds(worse_at_zero, lower, result);
+  EXPECT_EQ(result.x[0], 1e-7);
+  EXPECT_EQ(result.value, 67.7631579056);
+  result.x[0] = 1e-5;  // too far from the bound to be settled at all
+  lmmkit::detail::settle_on_bounds([](const Vector&) { return 0.0; }, lower, result);
+  EXPECT_EQ(result.x[0], 1e-5);
+}

@@ -92,6 +92,28 @@ test_that("a singular fit with several parameters ends on the boundary with eith
   expect_gt(as.numeric(logLik(by_gradient)), as.numeric(logLik(by_bobyqa)) - 1e-8)
 })
 
+test_that("a variance whose optimum is a rounding error away from zero is reported as exactly zero, as lme4 does", {
+  # 6 clusters of 4 with a cluster-level covariate: the REML optimum is at theta = 0, but
+  # BOBYQA ended at 2.8e-8, where the objective is one unit in the last place lower than at 0
+  set.seed(1)
+  for (i in 1:82) {
+    g <- factor(rep(1:6, each = 4))
+    d <- data.frame(g = g, x = rnorm(6)[g])
+    d$y <- rnorm(6)[g] + rnorm(24)
+  }
+  fit <- lmm(y ~ x + (1 | g), data = d, control = lmm_control(check.singular = "ignore"))
+  expect_identical(unname(getME(fit, "theta")), 0)
+  expect_identical(as.data.frame(VarCorr(fit))$sdcor[1], 0)
+  expect_output(print(VarCorr(fit)), "(Intercept) 0.0000", fixed = TRUE)
+  # lme4 1.1-31's REML criterion at its optimum, theta = 0
+  expect_equal(fit$objective, 67.763157905632411, tolerance = 1e-13)
+  if (requireNamespace("lme4", quietly = TRUE)) {
+    ref <- suppressMessages(lme4::lmer(y ~ x + (1 | g), data = d))
+    expect_identical(unname(lme4::getME(ref, "theta")), 0)
+    expect_equal(fit$objective, lme4::REMLcrit(ref), tolerance = 1e-13)
+  }
+})
+
 test_that("an end near a zero variance is left to BOBYQA, which goes on to the optimum", {
   f <- strength ~ 1 + (1 | batch/cask) + (1 | cask)
   default <- suppressMessages(lmm(f, lme4::Pastes))

@@ -134,9 +134,16 @@ inline StartPoint choose_start(StandardizedModel& model, const FitOptions& optio
   return start;
 }
 
+// How far two evaluations of the objective at practically the same optimum can differ by rounding
+// alone: 16 units in the last place of its value.
+inline double rounding_slack(double value) {
+  return 16 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(value));
+}
+
 // A diagonal theta that the optimizer left within 1e-6 of its bound of zero is put on the bound when
-// the objective is no higher there: a variance estimated as zero is then exactly zero, whichever way
-// the optimizer approached it.
+// the objective there is no higher, up to rounding: a variance estimated as zero is then exactly zero,
+// whichever way the optimizer approached it. Near a zero variance the objective changes with theta
+// squared, so an end 1e-8 from the bound is higher or lower than the bound only by rounding.
 inline void settle_on_bounds(const std::function<double(const Vector&)>& objective, const Vector& lower,
                              OptimizerResult& result) {
   for (Eigen::Index i = 0; i < result.x.size(); ++i) {
@@ -146,7 +153,7 @@ inline void settle_on_bounds(const std::function<double(const Vector&)>& objecti
     trial[i] = lower[i];
     const double value = objective(trial);
     ++result.evaluations;
-    if (value <= result.value) {
+    if (value <= result.value + rounding_slack(result.value)) {
       result.x = trial;
       result.value = value;
     }
